@@ -1,0 +1,22 @@
+// The benchmark registry: `dfix bench [NAME]` runs one group or all of them, in order.
+import { BenchContext } from './context.js';
+import { benchProjection, benchSeed } from './datasets.js';
+import type { Figure } from './report.js';
+
+export type Bench = (ctx: BenchContext) => Promise<Figure[]>;
+
+export const BENCHES: Record<string, Bench> = {
+  seed: benchSeed,
+  projection: benchProjection,
+};
+
+export async function runBenches(names: readonly string[], subjects: number, onFigure: (f: Figure) => void): Promise<void> {
+  const ctx = new BenchContext(subjects);
+  try {
+    for (const name of names) {
+      for (const f of await (BENCHES[name] as Bench)(ctx)) onFigure(f);
+    }
+  } finally {
+    ctx.dispose();
+  }
+}

@@ -1,0 +1,64 @@
+import { resolveConfig, DEFAULTS } from '../core/config.js';
+import { catalog } from '../datasets/catalog.js';
+import { datasetError } from '../datasets/errors.js';
+import { dummyCsv, dummyJson, dummyTable } from '../datasets/dummy.js';
+import { seedVault } from '../datasets/store.js';
+import { parseArgs } from './args.js';
+import { cliError } from './errors.js';
+import { emit, type Io } from './output.js';
+
+export function publicField(f: ReturnType<typeof catalog>[number]) {
+  return {
+    name: f.name,
+    label: f.label,
+    source: f.source,
+    type: f.type,
+    unit: f.unit,
+    level: f.level,
+    modelReadable: f.modelReadable,
+    role: f.role,
+    description: f.description,
+    ...(f.categories ? { categories: f.categories } : {}),
+  };
+}
+
+export function dataCommand(argv: readonly string[], io: Io): number {
+  const [sub, ...rest] = argv;
+  switch (sub) {
+    case 'seed': {
+      const { flags, positionals } = parseArgs(rest, { subjects: 'int', seed: 'int', force: 'boolean' });
+      if (positionals.length) throw cliError('CLI_BAD_ARGUMENT');
+      const config = resolveConfig({ dataDir: flags.data });
+      const summary = seedVault(config.vaultPath, {
+        subjects: flags.subjects ?? DEFAULTS.subjects,
+        seed: flags.seed ?? DEFAULTS.seed,
+        force: flags.force ?? false,
+      });
+      io.out(
+        flags.json
+          ? JSON.stringify(summary)
+          : `vault built at ${config.vaultPath}\n  subjects ${summary.subjects}, fields ${summary.fields} from ${summary.sources} sources\n  version ${summary.datasetVersion}\n  default rate ${summary.defaultRate}`,
+      );
+      return 0;
+    }
+    case 'fields': {
+      const { flags, positionals } = parseArgs(rest, {});
+      if (positionals.length) throw cliError('CLI_BAD_ARGUMENT');
+      const fields = catalog().map(publicField);
+      if (flags.json) io.out(JSON.stringify(fields));
+      else io.out(fields.map((f) => `${f.name}\t${f.level}\t${f.source}\t${f.type}\t${f.unit}\t${f.modelReadable ? 'readable' : 'hidden'}\t${f.label}`).join('\n'));
+      return 0;
+    }
+    case 'dummy': {
+      const { flags, positionals } = parseArgs(rest, { subjects: 'int', seed: 'int', format: 'string', out: 'string' });
+      if (positionals.length) throw cliError('CLI_BAD_ARGUMENT');
+      const format = flags.format ?? 'json';
+      if (format !== 'json' && format !== 'csv') throw datasetError('DATASET_BAD_FORMAT');
+      const table = dummyTable(flags.subjects ?? DEFAULTS.dummySubjects, flags.seed ?? DEFAULTS.seed);
+      emit(io, format === 'csv' ? dummyCsv(table) : JSON.stringify(dummyJson(table)), flags.out);
+      return 0;
+    }
+    default:
+      throw cliError('CLI_UNKNOWN_COMMAND', { detail: `data ${String(sub ?? '').slice(0, 20)}` });
+  }
+}

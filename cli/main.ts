@@ -1,0 +1,48 @@
+// The `dfix` command. Business rules live in the areas; this file only dispatches and
+// turns a coded error into one line and an exit code (2 for the caller's mistake).
+import { isAppError } from '../core/errors.js';
+import { cliError } from './errors.js';
+import { benchCommand } from './bench.js';
+import { dataCommand } from './data.js';
+import { initCommand } from './init.js';
+import { processIo, type Io } from './output.js';
+
+const USAGE = `dfix: DFIX Sandbox
+
+  dfix init                                            prepare the data directory (vault on first start)
+  dfix data seed [--subjects N] [--seed S] [--force]   build the government data vault
+  dfix data fields                                     the field catalog
+  dfix data dummy [--subjects N] [--format json|csv] [--out FILE]
+                                                       dummy rows for developers
+  dfix bench [NAME] [--subjects N]                     benchmarks (ratios against a baseline)
+
+Every command takes --data DIR (default ./.dfix) and --json.`;
+
+export async function run(argv: readonly string[], io: Io = processIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'data':
+        return dataCommand(rest, io);
+      case 'init':
+        return initCommand(rest, io);
+      case 'bench':
+        return await benchCommand(rest, io);
+      case undefined:
+      case 'help':
+      case '--help':
+        io.out(USAGE);
+        return 0;
+      default:
+        throw cliError('CLI_UNKNOWN_COMMAND', { detail: String(command).slice(0, 20) });
+    }
+  } catch (e) {
+    if (isAppError(e) && e.kind !== 'internal') {
+      io.err(`error ${e.code}: ${e.message}${e.detail ? ` (${e.detail})` : ''}`);
+      return 2;
+    }
+    io.err(`error INTERNAL_ERROR: ${isAppError(e) ? e.message : 'unexpected failure'}`);
+    if (process.env.DFIX_DEBUG) io.err(String(e instanceof Error ? e.stack : e));
+    return 1;
+  }
+}

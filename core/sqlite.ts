@@ -1,0 +1,28 @@
+// The one place better-sqlite3 is imported. Stores open databases through here so the
+// pragmas (and the driver) are chosen once.
+import Database from 'better-sqlite3';
+
+export type Db = Database.Database;
+export type Statement<P extends unknown[] = unknown[], R = unknown> = Database.Statement<P, R>;
+
+export interface OpenOptions {
+  readonly?: boolean;
+  /** For bulk builds of a file that is renamed into place afterwards: no journal, no fsync. */
+  bulk?: boolean;
+}
+
+export function openDatabase(file: string, options: OpenOptions = {}): Db {
+  const db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+  if (options.readonly) {
+    db.pragma('query_only = ON');
+  } else if (options.bulk) {
+    db.pragma('journal_mode = OFF');
+    db.pragma('synchronous = OFF');
+  } else {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+  }
+  db.pragma('cache_size = -65536');
+  return db;
+}

@@ -1,0 +1,17 @@
+import { defineErrors, errorFactory } from '../core/errors.js';
+
+export const DATASET_ERRORS = defineErrors({
+  DATASET_VAULT_MISSING: { kind: 'unavailable', message: 'The data vault has not been built.' },
+  DATASET_VAULT_EXISTS: { kind: 'conflict', message: 'A data vault already exists here; pass --force to rebuild it.' },
+  DATASET_VAULT_CORRUPT: { kind: 'internal', message: 'The data vault does not match its recorded version.' },
+  DATASET_DIR_UNWRITABLE: { kind: 'invalid', message: 'The data directory cannot be written.' },
+  DATASET_BAD_COUNT: { kind: 'invalid', message: 'The number of subjects is out of range.' },
+  DATASET_BAD_SEED: { kind: 'invalid', message: 'The seed must be a non-negative integer.' },
+  DATASET_UNKNOWN: { kind: 'not_found', message: 'No such dataset.' },
+  DATASET_UNKNOWN_FIELD: { kind: 'invalid', message: 'A field is not in the catalog.' },
+  DATASET_FIELD_NOT_READABLE: { kind: 'refused', message: 'A field may not be read by a model.' },
+  DATASET_BAD_PREDICATE: { kind: 'invalid', message: 'A cohort predicate names an unknown key or value.' },
+  DATASET_BAD_FORMAT: { kind: 'invalid', message: 'Unknown output format.' },
+});
+
+export const datasetError = errorFactory(DATASET_ERRORS);

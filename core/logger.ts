@@ -1,6 +1,6 @@
 // The one pino logger factory. Logs carry identifiers and decisions, never values: any
 // field that could hold rows, scores, model source, keys or ciphertexts is redacted.
-import { pino, type Logger, type LoggerOptions } from 'pino';
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 
 export type { Logger };
 
@@ -32,6 +32,8 @@ export interface LoggerSettings {
   level: string;
   /** File descriptor to write to; 2 (stderr) keeps stdout free for command output. */
   fd?: number;
+  /** A stream instead of a descriptor (tests). */
+  stream?: DestinationStream;
 }
 
 export function createLogger(settings: LoggerSettings, bindings: Record<string, string> = {}): Logger {
@@ -40,5 +42,5 @@ export function createLogger(settings: LoggerSettings, bindings: Record<string, 
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     base: { ...bindings },
   };
-  return pino(options, pino.destination({ fd: settings.fd ?? 2, sync: true }));
+  return pino(options, settings.stream ?? pino.destination({ fd: settings.fd ?? 2, sync: true }));
 }

@@ -5,6 +5,7 @@ import { cliError } from './errors.js';
 import { benchCommand } from './bench.js';
 import { dataCommand } from './data.js';
 import { initCommand } from './init.js';
+import { modelCommand } from './model.js';
 import { processIo, type Io } from './output.js';
 
 const USAGE = `dfix: DFIX Sandbox
@@ -14,6 +15,9 @@ const USAGE = `dfix: DFIX Sandbox
   dfix data fields                                     the field catalog
   dfix data dummy [--subjects N] [--format json|csv] [--out FILE]
                                                        dummy rows for developers
+  dfix model check DIR                                 vet a model package (exit 0 pass, 1 fail)
+  dfix model try DIR [--subjects N] [--mode subjects|cohort]
+                                                       run a package in the sandbox on dummy data
   dfix bench [NAME] [--subjects N]                     benchmarks (ratios against a baseline)
 
 Every command takes --data DIR (default ./.dfix) and --json.`;
@@ -26,6 +30,8 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
         return dataCommand(rest, io);
       case 'init':
         return initCommand(rest, io);
+      case 'model':
+        return await modelCommand(rest, io);
       case 'bench':
         return await benchCommand(rest, io);
       case undefined:

@@ -56,3 +56,35 @@ const csvCell = (v: string | number | null): string => {
 export function dummyCsv(t: DummyTable): string {
   return [t.columns.join(','), ...t.rows.map((r) => r.map(csvCell).join(','))].join('\n') + '\n';
 }
+
+export interface DummyMatrix {
+  /** subjects x fields, row-major; NaN where missing. */
+  data: Float64Array;
+  usccs: string[];
+}
+
+/** Dummy values of the given fields, shaped as a vault projection (for dry runs). */
+export function dummyMatrix(fields: readonly string[], subjects: number, seed: number): DummyMatrix {
+  if (!Number.isInteger(subjects) || subjects < 1 || subjects > MAX_DUMMY_SUBJECTS) throw datasetError('DATASET_BAD_COUNT');
+  const numeric = numericFields();
+  const cols = fields.map((f) => {
+    const i = numeric.findIndex((x) => x.name === f);
+    if (i < 0) throw datasetError('DATASET_UNKNOWN_FIELD', { detail: f.slice(0, 64) });
+    if (!(numeric[i] as { modelReadable: boolean }).modelReadable) throw datasetError('DATASET_FIELD_NOT_READABLE', { detail: f });
+    return i;
+  });
+  const k = fields.length;
+  const data = new Float64Array(subjects * k);
+  const usccs: string[] = [];
+  const pop = { seed: mixSeed(seed, DUMMY_STREAM), prefix: 'MD' as const };
+  for (let c = 0; c * CHUNK < subjects; c++) {
+    const n = Math.min(CHUNK, subjects - c * CHUNK);
+    const chunk = generateChunk(pop, c, n);
+    for (let i = 0; i < n; i++) {
+      usccs.push(chunk.uscc[i] as string);
+      const row = (c * CHUNK + i) * k;
+      for (let j = 0; j < k; j++) data[row + j] = (chunk.columns[cols[j] as number] as Float64Array)[i] as number;
+    }
+  }
+  return { data, usccs };
+}

@@ -1,0 +1,9 @@
+import { defineErrors, errorFactory } from '../core/errors.js';
+
+export const MODEL_ERRORS = defineErrors({
+  MODEL_PACKAGE_UNREADABLE: { kind: 'invalid', message: 'The model package cannot be read (manifest.json and model.js are required).' },
+  MODEL_PACKAGE_TOO_LARGE: { kind: 'invalid', message: 'The model package is too large.' },
+  MODEL_MANIFEST_INVALID: { kind: 'invalid', message: 'The manifest is not valid JSON of the manifest schema.' },
+});
+
+export const modelError = errorFactory(MODEL_ERRORS);

@@ -26,7 +26,7 @@ export interface Limits {
   perRowMs: number;
 }
 
-export const DEFAULT_LIMITS: Limits = Object.freeze({ memoryMb: 128, callMs: 250, perRowMs: 0.02 });
+export const DEFAULT_LIMITS: Limits = Object.freeze({ memoryMb: 128, callMs: 1000, perRowMs: 0.02 });
 
 const limitsSchema = z
   .object({

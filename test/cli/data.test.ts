@@ -2,14 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../cli/main.js';
-import type { Io } from '../../cli/output.js';
+import { capture } from '../helpers/cli.js';
 import { rmDir, tmpDir } from '../helpers/tmp.js';
-
-function capture(): Io & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return { stdout, stderr, out: (t) => stdout.push(t), err: (t) => stderr.push(t) };
-}
 
 describe('dfix data', () => {
   let dir: string;

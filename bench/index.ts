@@ -1,6 +1,7 @@
 // The benchmark registry: `dfix bench [NAME]` runs one group or all of them, in order.
 import { BenchContext } from './context.js';
 import { benchProjection, benchSeed } from './datasets.js';
+import { benchCohort, benchExecutor } from './sandbox.js';
 import type { Figure } from './report.js';
 
 export type Bench = (ctx: BenchContext) => Promise<Figure[]>;
@@ -8,6 +9,8 @@ export type Bench = (ctx: BenchContext) => Promise<Figure[]>;
 export const BENCHES: Record<string, Bench> = {
   seed: benchSeed,
   projection: benchProjection,
+  executor: benchExecutor,
+  sandbox: benchCohort,
 };
 
 export async function runBenches(names: readonly string[], subjects: number, onFigure: (f: Figure) => void): Promise<void> {

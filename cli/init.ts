@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import { DEFAULTS, resolveConfig, type Config } from '../core/config.js';
 import { seedVault, Vault, type DatasetInfo } from '../datasets/store.js';
+import { openPlatformState } from '../sandbox/platform.js';
 import { parseArgs } from './args.js';
 import { cliError } from './errors.js';
 import type { Io } from './output.js';
@@ -21,6 +22,8 @@ export function prepareDataDir(config: Config): Prepared {
   const vault = Vault.open(config.vaultPath);
   const dataset = vault.info;
   vault.close();
+  // the platform state, the ledger and its signing key, created on first start
+  openPlatformState(config).close();
   return { created, dataset };
 }
 

@@ -5,6 +5,7 @@ import { cliError } from './errors.js';
 import { benchCommand } from './bench.js';
 import { dataCommand } from './data.js';
 import { initCommand } from './init.js';
+import { ledgerCommand } from './ledger.js';
 import { modelCommand } from './model.js';
 import { processIo, type Io } from './output.js';
 
@@ -18,6 +19,9 @@ const USAGE = `dfix: DFIX Sandbox
   dfix model check DIR                                 vet a model package (exit 0 pass, 1 fail)
   dfix model try DIR [--subjects N] [--mode subjects|cohort]
                                                        run a package in the sandbox on dummy data
+  dfix ledger export [--out FILE]                      the regulator's log as JSON lines, then checkpoints
+  dfix ledger verify [--export FILE] [--checkpoint FILE] [--key FILE]
+                                                       audit the log; exit 0 consistent, 1 with what is wrong
   dfix bench [NAME] [--subjects N]                     benchmarks (ratios against a baseline)
 
 Every command takes --data DIR (default ./.dfix) and --json.`;
@@ -32,6 +36,8 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
         return initCommand(rest, io);
       case 'model':
         return await modelCommand(rest, io);
+      case 'ledger':
+        return ledgerCommand(rest, io);
       case 'bench':
         return await benchCommand(rest, io);
       case undefined:

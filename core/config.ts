@@ -14,6 +14,8 @@ export const DEFAULTS = Object.freeze({
   subjects: 1600,
   seed: 20240601,
   dummySubjects: 200,
+  /** The checkpoint origin of this deployment's ledger (c2sp.org/tlog-checkpoint). */
+  ledgerOrigin: 'dfix-sandbox.local/ledger',
 });
 
 const configSchema = z

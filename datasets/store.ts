@@ -51,7 +51,7 @@ export function seedVault(file: string, options: SeedOptions): SeedSummary {
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw datasetError('DATASET_BAD_SEED');
   if (fs.existsSync(file) && !options.force) throw datasetError('DATASET_VAULT_EXISTS');
   try {
-    ensureDir(path.dirname(file));
+    ensureDir(path.dirname(file), 0o700);
     fs.accessSync(path.dirname(file), fs.constants.W_OK);
   } catch (cause) {
     throw datasetError('DATASET_DIR_UNWRITABLE', { cause });
@@ -64,6 +64,7 @@ export function seedVault(file: string, options: SeedOptions): SeedSummary {
     const summary = build(db, options);
     db.close();
     db = undefined;
+    fs.chmodSync(tmp, 0o600); // the executor's unprivileged user must not read it
     fs.renameSync(tmp, file);
     return summary;
   } catch (e) {

@@ -98,6 +98,19 @@ function canConfineOs(): boolean {
   return process.getuid?.() === 0 && fs.existsSync('/usr/bin/unshare') && fs.existsSync('/usr/bin/setpriv');
 }
 
+/** Resolves when the data pipe can take more, or the process is gone. */
+function drained(proc: { dataIn: Writable; child: ChildProcess }): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      proc.dataIn.off('drain', done);
+      proc.child.off('exit', done);
+      resolve();
+    };
+    proc.dataIn.once('drain', done);
+    proc.child.once('exit', done);
+  });
+}
+
 interface Pending {
   rows: number;
   chunkRows: number;
@@ -333,10 +346,7 @@ export class Executor {
       const n = Math.min(chunkRows, rows - from);
       proc.dataIn.write(encodeHeader(id, seq, n, n * k * 8));
       const ok = proc.dataIn.write(bytes.subarray(from * k * 8, (from + n) * k * 8));
-      if (!ok) await new Promise<void>((r) => {
-        proc.dataIn.once('drain', r);
-        proc.child.once('exit', r);
-      });
+      if (!ok) await drained(proc);
     }
     return result;
   }

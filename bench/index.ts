@@ -1,6 +1,7 @@
 // The benchmark registry: `dfix bench [NAME]` runs one group or all of them, in order.
 import { BenchContext } from './context.js';
 import { benchProjection, benchSeed } from './datasets.js';
+import { benchLedger } from './ledger.js';
 import { benchCohort, benchExecutor } from './sandbox.js';
 import type { Figure } from './report.js';
 
@@ -11,6 +12,7 @@ export const BENCHES: Record<string, Bench> = {
   projection: benchProjection,
   executor: benchExecutor,
   sandbox: benchCohort,
+  ledger: benchLedger,
 };
 
 export async function runBenches(names: readonly string[], subjects: number, onFigure: (f: Figure) => void): Promise<void> {

@@ -38,12 +38,22 @@ export interface AuditReport {
 export interface ExportedEntry {
   seq: number;
   entry: Record<string, unknown>;
+  /** The entry's bytes exactly as exported: what the checkpoints signed. */
+  raw: string;
 }
 
 export interface ParsedExport {
   entries: ExportedEntry[];
   checkpoints: string[];
   malformed: number[];
+}
+
+function safeCanonical(v: unknown): string {
+  try {
+    return entryBytes(v).toString('utf8');
+  } catch {
+    return '';
+  }
 }
 
 /** Reads export lines; a line that is not an entry or a checkpoint is counted, not thrown. */
@@ -55,7 +65,11 @@ export function parseExport(text: string): ParsedExport {
       const v = JSON.parse(line) as { seq?: unknown; entry?: unknown; checkpoint?: unknown };
       if (typeof v.checkpoint === 'string') out.checkpoints.push(v.checkpoint);
       else if (Number.isSafeInteger(v.seq) && v.entry && typeof v.entry === 'object' && !Array.isArray(v.entry)) {
-        out.entries.push({ seq: v.seq as number, entry: v.entry as Record<string, unknown> });
+        // The leaf is the entry's bytes as written by the log, {"seq":n,"entry":<bytes>};
+        // a line of another shape is canonicalised (and will only verify if it matches).
+        const prefix = `{"seq":${v.seq as number},"entry":`;
+        const raw = line.startsWith(prefix) && line.endsWith('}') ? line.slice(prefix.length, -1) : safeCanonical(v.entry);
+        out.entries.push({ seq: v.seq as number, entry: v.entry as Record<string, unknown>, raw });
       } else out.malformed.push(i + 1);
     } catch {
       out.malformed.push(i + 1);
@@ -130,13 +144,7 @@ export function audit(input: AuditInput): AuditReport {
   }
 
   // 2. leaves, the previous-hash chain and time, in file order
-  const leaves: Hash[] = entries.map(({ entry }) => {
-    try {
-      return leafHash(entryBytes(entry));
-    } catch {
-      return leafHash(Buffer.alloc(0));
-    }
-  });
+  const leaves: Hash[] = entries.map(({ raw }) => leafHash(Buffer.from(raw, 'utf8')));
   let leafIndex: Map<string, number> | undefined; // built only to explain a broken chain
   let chainReported = false;
   entries.forEach(({ seq, entry }, i) => {

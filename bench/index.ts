@@ -2,6 +2,7 @@
 import { BenchContext } from './context.js';
 import { benchProjection, benchSeed } from './datasets.js';
 import { benchLedger } from './ledger.js';
+import { benchRuns } from './runs.js';
 import { benchCohort, benchExecutor } from './sandbox.js';
 import type { Figure } from './report.js';
 
@@ -13,6 +14,7 @@ export const BENCHES: Record<string, Bench> = {
   executor: benchExecutor,
   sandbox: benchCohort,
   ledger: benchLedger,
+  runs: benchRuns,
 };
 
 export async function runBenches(names: readonly string[], subjects: number, onFigure: (f: Figure) => void): Promise<void> {

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** Writes a file beside its target and renames it into place: readers never see half of it. */
 export function writeFileAtomic(file: string, content: string | Uint8Array, mode = 0o644): void {
@@ -28,4 +29,15 @@ export function ensureDir(dir: string, mode = 0o755): void {
   }
   for (const m of missing.reverse()) fs.mkdirSync(m, { mode });
   if (!fs.statSync(dir).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+}
+
+/** The directory of this package's package.json, found from a module's own URL. */
+export function projectRoot(from: string | URL = import.meta.url): string {
+  let dir = path.dirname(typeof from === 'string' && !from.startsWith('file:') ? from : fileURLToPath(from));
+  while (!fs.existsSync(path.join(dir, 'package.json'))) {
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error('package root not found');
+    dir = up;
+  }
+  return dir;
 }

@@ -1,6 +1,6 @@
 // RFC 6962 Merkle trees (§2.1) with the proof verification of RFC 9162 (§2.1.3.2 and
 // §2.1.4.2). Leaves and nodes are 32-byte SHA-256 hashes.
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 export type Hash = Buffer;
 
@@ -12,12 +12,19 @@ export const EMPTY_ROOT: Hash = createHash('sha256').digest();
 
 /** RFC 6962 §2.1: leaf hash SHA-256(0x00 || d). */
 export function leafHash(data: Uint8Array): Hash {
-  return createHash('sha256').update(LEAF).update(data).digest();
+  return hash('sha256', Buffer.concat([LEAF, data]), 'buffer') as Hash;
 }
+
+// One scratch buffer for node hashing (0x01 || left || right); hash() returns a new buffer.
+const scratch = Buffer.alloc(65);
 
 /** RFC 6962 §2.1: node hash SHA-256(0x01 || left || right). */
 export function nodeHash(left: Hash, right: Hash): Hash {
-  return createHash('sha256').update(NODE).update(left).update(right).digest();
+  if (left.length !== 32 || right.length !== 32) return createHash('sha256').update(NODE).update(left).update(right).digest();
+  scratch[0] = 0x01;
+  left.copy(scratch, 1);
+  right.copy(scratch, 33);
+  return hash('sha256', scratch, 'buffer') as Hash;
 }
 
 /** The largest power of two strictly below n (n > 1). */

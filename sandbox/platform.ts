@@ -6,8 +6,14 @@ import path from 'node:path';
 import { DEFAULTS, type Config } from '../core/config.js';
 import { ensureDir, writeFileAtomic } from '../core/fs.js';
 import { openDatabase, type Db } from '../core/sqlite.js';
+import { Vault } from '../datasets/store.js';
 import { loadOrCreateSigner } from '../ledger/keys.js';
 import { Ledger } from '../ledger/log.js';
+import { loadPolicy, type LoadedPolicy } from '../policies/policy.schema.js';
+import { Executor } from '../workers/client.js';
+import type { RunCtx } from './runs.js';
+import { migrate } from './state.js';
+import { bootstrapRegulator } from './workflows.js';
 
 export interface PlatformState {
   db: Db;
@@ -28,4 +34,49 @@ export function openPlatformState(config: Config): PlatformState {
   const genesisKeyFile = path.join(config.keysDir, GENESIS_KEY_FILE);
   if (!fs.existsSync(genesisKeyFile)) writeFileAtomic(genesisKeyFile, `${ledger.genesisKey}\n`, 0o644);
   return { db, ledger, genesisKeyFile, close: () => db.close() };
+}
+
+export interface PlatformOptions {
+  executor?: Executor;
+  now?: () => Date;
+  policy?: LoadedPolicy;
+}
+
+/**
+ * Everything a running platform holds: the vault (read-only), the state with its ledger,
+ * the executor and the policy. On first start it creates the regulator's organisation and
+ * writes its key to <data dir>/bootstrap.json (mode 0600).
+ */
+export class Platform {
+  readonly ctx: RunCtx;
+  readonly config: Config;
+  readonly bootstrapFile: string;
+  private readonly state: PlatformState;
+  private readonly ownsExecutor: boolean;
+
+  private constructor(config: Config, ctx: RunCtx, state: PlatformState, ownsExecutor: boolean) {
+    this.config = config;
+    this.ctx = ctx;
+    this.state = state;
+    this.ownsExecutor = ownsExecutor;
+    this.bootstrapFile = path.join(config.dataDir, 'bootstrap.json');
+  }
+
+  static async open(config: Config, options: PlatformOptions = {}): Promise<Platform> {
+    const vault = Vault.open(config.vaultPath);
+    const state = openPlatformState(config);
+    migrate(state.db);
+    const executor = options.executor ?? (await Executor.start());
+    const ctx: RunCtx = { db: state.db, ledger: state.ledger, executor, vault, policy: options.policy ?? loadPolicy(), now: options.now ?? (() => new Date()) };
+    const p = new Platform(config, ctx, state, !options.executor);
+    const boot = bootstrapRegulator(ctx);
+    if (boot) writeFileAtomic(p.bootstrapFile, `${JSON.stringify({ orgId: boot.id, apiKey: boot.apiKey, note: 'The regulator key. Shown once; keep it safe.' }, null, 2)}\n`, 0o600);
+    return p;
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsExecutor) await this.ctx.executor.close();
+    this.ctx.vault.close();
+    this.state.close();
+  }
 }

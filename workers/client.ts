@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
+import { projectRoot } from '../core/fs.js';
 import { sandboxError } from './errors.js';
 import {
   DEFAULT_LIMITS,
@@ -59,16 +59,6 @@ export interface ExecuteResult {
   scores: Float64Array;
   /** rows x 3 reason indexes: 0 none, i+1 the i-th declared code, 255 undeclared. */
   reasons: Uint8Array;
-}
-
-function projectRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!fs.existsSync(path.join(dir, 'package.json'))) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('package root not found');
-    dir = up;
-  }
-  return dir;
 }
 
 /** The Node flags of the executor: it may read its own code and nothing else. */

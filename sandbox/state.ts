@@ -1,0 +1,59 @@
+// The platform's tables. Rows read back are parsed at the door by their users.
+import { randomBytes } from 'node:crypto';
+import type { Db } from '../core/sqlite.js';
+
+export const STATE_SCHEMA = `
+CREATE TABLE IF NOT EXISTS orgs (id TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL, uscc TEXT NOT NULL, status TEXT NOT NULL, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS api_keys (hash BLOB PRIMARY KEY, org TEXT NOT NULL REFERENCES orgs(id), created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS models (id TEXT PRIMARY KEY, provider TEXT NOT NULL REFERENCES orgs(id), digest TEXT NOT NULL, manifest TEXT NOT NULL, source TEXT NOT NULL,
+  status TEXT NOT NULL, report TEXT NOT NULL, approved_digest TEXT, policy TEXT, expires_at TEXT, note TEXT, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS access (id TEXT PRIMARY KEY, model TEXT NOT NULL REFERENCES models(id), bank TEXT NOT NULL REFERENCES orgs(id), purpose TEXT NOT NULL,
+  status TEXT NOT NULL, reason TEXT, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS consents (id TEXT PRIMARY KEY, subject TEXT NOT NULL, bank TEXT NOT NULL REFERENCES orgs(id), purpose TEXT NOT NULL, model TEXT,
+  channel TEXT NOT NULL REFERENCES orgs(id), expires_at TEXT NOT NULL, revoked_at TEXT, created_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS consents_by_bank ON consents (bank, subject);
+CREATE TABLE IF NOT EXISTS runs (id TEXT PRIMARY KEY, requester TEXT NOT NULL, mode TEXT NOT NULL, model TEXT NOT NULL, status TEXT NOT NULL,
+  record TEXT NOT NULL, ledger_seq INTEGER, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS budget (org TEXT NOT NULL, dataset TEXT NOT NULL, spent INTEGER NOT NULL, PRIMARY KEY (org, dataset));
+CREATE TABLE IF NOT EXISTS answers (org TEXT NOT NULL, question TEXT NOT NULL, run TEXT NOT NULL, PRIMARY KEY (org, question));
+CREATE TABLE IF NOT EXISTS cohorts (org TEXT NOT NULL, dataset TEXT NOT NULL, members BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS subject_results (bank TEXT NOT NULL, subject TEXT NOT NULL, model TEXT NOT NULL, day TEXT NOT NULL, result TEXT NOT NULL,
+  PRIMARY KEY (bank, subject, model, day));
+`;
+
+export function migrate(db: Db): void {
+  db.exec(STATE_SCHEMA);
+}
+
+/** A random identifier with a readable prefix. */
+export function newId(prefix: string): string {
+  return `${prefix}_${randomBytes(12).toString('base64url')}`;
+}
+
+export type OrgKind = 'fintech' | 'bank' | 'channel' | 'regulator';
+export type OrgStatus = 'pending' | 'admitted' | 'suspended';
+
+export interface Org {
+  id: string;
+  name: string;
+  kind: OrgKind;
+  uscc: string;
+  status: OrgStatus;
+}
+
+export type ModelStatus = 'vetted' | 'vetting_failed' | 'approved' | 'rejected' | 'revoked';
+
+export interface ModelRow {
+  id: string;
+  provider: string;
+  digest: string;
+  manifest: string;
+  source: string;
+  status: ModelStatus;
+  report: string;
+  approved_digest: string | null;
+  policy: string | null;
+  expires_at: string | null;
+  note: string | null;
+  created_at: string;
+}

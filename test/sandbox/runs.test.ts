@@ -1,0 +1,242 @@
+// THREATS.md, "Learning about individuals from aggregates" and "Abusing access", through the
+// run engine with the real executor and vault.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { overlapDecision, symmetricDifference } from '../../policies/overlap.js';
+import { budgetOf, getRun, runAggregate, runSubjects, type RunAnswer } from '../../sandbox/runs.js';
+import { recordConsent, rejectModel, revokeConsent, revokeModel, submitModel, approveModel, authenticate, admitOrg, applyOrg, suspendOrg } from '../../sandbox/workflows.js';
+import { Executor } from '../../workers/client.js';
+import { readPackage } from '../../models/package.js';
+import { REFERENCE, strangerUscc, world, policyWith, type World } from '../helpers/platform.js';
+import { rmDir } from '../helpers/tmp.js';
+
+let executor: Executor;
+let w: World;
+beforeAll(async () => {
+  executor = await Executor.start();
+  w = await world(executor);
+});
+afterAll(async () => {
+  await w.platform.close();
+  await executor.close();
+  rmDir(w.dir);
+});
+
+const ruleOf = (a: RunAnswer, rule: string) => a.decisions.find((d) => d.rule === rule);
+const agg = (over: Partial<Parameters<typeof runAggregate>[2]> = {}) =>
+  runAggregate(w.platform.ctx, w.fintech, { mode: 'aggregate', modelId: w.modelId, cohort: {}, statistics: ['count'], ...over });
+
+describe('aggregate runs', () => {
+  it('release host-computed statistics with every decision named, and a ledger bundle', async () => {
+    const a = await agg({ cohort: { district: 'loufeng' }, statistics: ['count', 'meanScore', 'histogram', 'segments', 'backtest'], segmentBy: 'industry' });
+    expect(a.status).toBe('released');
+    const r = a.result!;
+    expect(r.count! % 5).toBe(0);
+    expect(r.meanScore).toBeGreaterThan(300);
+    expect(r.histogram!.map((b) => b.label)).toEqual(['E', 'D', 'C', 'B', 'A']);
+    // accuracy is checked over 100,000 merchants (backtest-100k.test.ts); here, with ~20
+    // defaulters, the noisy AUC only has to be a released probability
+    expect(r.backtest!.auc).toBeGreaterThanOrEqual(0);
+    expect(r.backtest!.auc).toBeLessThanOrEqual(1);
+    for (const rule of ['sdc:k-min', 'overlap:min-difference', 'dp:budget', 'sdc:dominance', 'sdc:rounding', 'dp:noise']) expect(ruleOf(a, rule), rule).toBeDefined();
+    expect(a.ledger.inclusionProof.length).toBeGreaterThan(0);
+    // industries absent from the district are zero cells: suppressed, not released
+    const empty = r.segments!.rows.find((x) => x.value === 'A');
+    expect(empty).toEqual({ value: 'A', count: null, meanScore: null });
+    expect(r.suppressed.byRule['sdc:zeros']).toBeGreaterThan(0);
+    expect(JSON.stringify(r)).not.toMatch(/"(min|max)"/);
+  });
+
+  it('deny a tiny cohort before anything runs, charging nothing', async () => {
+    const before = budgetOf(w.platform.ctx, w.fintech.id)[0]!.spentMicros;
+    const a = await agg({ cohort: { industry: 'A' } });
+    expect(a.status).toBe('denied');
+    expect(ruleOf(a, 'sdc:k-min')?.status).toBe('FAIL');
+    expect(a.result).toBeNull();
+    expect(budgetOf(w.platform.ctx, w.fintech.id)[0]!.spentMicros).toBe(before);
+  });
+
+  it('refuse segment keys that are not public', async () => {
+    await expect(agg({ statistics: ['segments'], segmentBy: 'uscc' as never })).rejects.toMatchObject({ code: 'RUN_BAD_REQUEST' });
+  });
+
+  it('deny a cohort that differs from an earlier release by fewer than 10 merchants', async () => {
+    // find two public cohorts 1..9 merchants apart
+    const v = w.platform.ctx.vault;
+    const keys = { industry: ['F', 'H', 'O', 'C'], district: ['loufeng', 'xietang', 'weiting', 'shengpu', 'jinjihu', 'dushuhu'], sizeBand: ['micro', 'small', 'medium'], regYearBand: ['before-2010', '2010-2014', '2015-2019', '2020-later'] };
+    const cohorts: Record<string, string>[] = [];
+    for (const [k1, vs1] of Object.entries(keys)) for (const a of vs1) {
+      cohorts.push({ [k1]: a });
+      for (const [k2, vs2] of Object.entries(keys)) if (k2 > k1) for (const b of vs2) cohorts.push({ [k1]: a, [k2]: b });
+    }
+    const sets = cohorts.map((c) => ({ c, m: v.cohort(c) })).filter((x) => x.m.length >= 10);
+    let pair: [Record<string, string>, Record<string, string>] | undefined;
+    for (const x of sets) for (const y of sets) {
+      const d = symmetricDifference(x.m, y.m);
+      if (!pair && d > 0 && d < 10) pair = [x.c, y.c];
+    }
+    expect(pair).toBeDefined();
+    const first = await agg({ cohort: pair![0] });
+    expect(first.status).toBe('released');
+    const second = await agg({ cohort: pair![1] });
+    expect(second.status).toBe('denied');
+    expect(ruleOf(second, 'overlap:min-difference')?.status).toBe('FAIL');
+    expect(second.result).toBeNull();
+  });
+
+  it('suppress the mean when a targeted model makes one merchant dominate', async () => {
+    const ctx = w.platform.ctx;
+    const cohort = ctx.vault.cohort({ district: 'shengpu', sizeBand: 'micro' });
+    const ages = ctx.vault.project(['business_age_months'], cohort).data;
+    const counts = new Map<number, number>();
+    for (const a of ages) counts.set(a, (counts.get(a) ?? 0) + 1);
+    const target = [...counts].find(([, c]) => c === 1)![0];
+    const manifest = JSON.parse(JSON.stringify(readPackage(REFERENCE).manifestJson));
+    const source = `export function score(row) { return { score: row.business_age_months === ${target} ? 900 : 300 }; }`;
+    const sub = await submitModel(ctx, w.fintech, { manifest, source });
+    approveModel(ctx, w.regulator, sub.id, {});
+    const a = await runAggregate(ctx, w.fintech, { mode: 'aggregate', modelId: sub.id, cohort: { district: 'shengpu', sizeBand: 'micro' }, statistics: ['meanScore'] });
+    expect(a.status).toBe('released');
+    expect(a.result!.meanScore).toBeNull();
+    expect(ruleOf(a, 'sdc:dominance')).toMatchObject({ status: 'REVIEW', action: 'suppress' });
+  });
+
+  it('answer an identical question from cache at no cost; variants pay; an exhausted budget denies', async () => {
+    const p = policyWith((x) => {
+      x.privacy.budgetMicrosPerOrganisation = 3 * x.privacy.epsilonMicrosPerStatistic;
+    });
+    const w2 = await world(executor, { policy: p });
+    const ctx = w2.platform.ctx;
+    const q = { mode: 'aggregate' as const, modelId: w2.modelId, cohort: { industry: 'F' }, statistics: ['count', 'meanScore'] as ('count' | 'meanScore')[] };
+    const a = await runAggregate(ctx, w2.fintech, q);
+    const spent = budgetOf(ctx, w2.fintech.id)[0]!.spentMicros;
+    const b = await runAggregate(ctx, w2.fintech, { ...q, statistics: ['meanScore', 'count'] });
+    expect(b.cached).toBe(true);
+    expect(b.runId).toBe(a.runId);
+    expect(b.result).toEqual(a.result);
+    expect(budgetOf(ctx, w2.fintech.id)[0]!.spentMicros).toBe(spent);
+    const c = await runAggregate(ctx, w2.fintech, { ...q, statistics: ['histogram'] });
+    expect(c.status).toBe('released');
+    const d = await runAggregate(ctx, w2.fintech, { ...q, cohort: { industry: 'H' } });
+    expect(d.status).toBe('denied');
+    expect(ruleOf(d, 'dp:budget')?.status).toBe('FAIL');
+    expect(d.result).toBeNull();
+    expect(budgetOf(ctx, w2.fintech.id)[0]).toMatchObject({ spentMicros: 3 * p.policy.privacy.epsilonMicrosPerStatistic, remainingMicros: 0 });
+    await w2.platform.close();
+    rmDir(w2.dir);
+  });
+
+  it('unit: overlap control allows 0 or at least 10 merchants of difference', () => {
+    const a = Int32Array.from({ length: 50 }, (_, i) => i);
+    expect(overlapDecision(a, [a], 10).status).toBe('PASS');
+    expect(overlapDecision(a.slice(1), [a], 10).status).toBe('FAIL');
+    expect(overlapDecision(a.slice(10), [a], 10).status).toBe('PASS');
+  });
+});
+
+describe('subjects runs and access', () => {
+  const codes = (n: number, from = 0) => w.platform.ctx.vault.usccOf(Int32Array.from({ length: n }, (_, i) => from + i));
+  const consent = (subject: string, extra: Record<string, string> = {}) =>
+    recordConsent(w.platform.ctx, w.channel, { subject, bank: w.bank.id, purpose: w.accessPurpose, expiresAt: '2099-01-01T00:00:00Z', ...extra });
+  const subjects = (list: string[], org = w.bank) => runSubjects(w.platform.ctx, org, { mode: 'subjects', modelId: w.modelId, subjects: list, purpose: w.accessPurpose });
+
+  it('score only consented merchants; the count of the rest does not reveal which exist', async () => {
+    const [a, b, c] = codes(3, 100);
+    consent(a!);
+    const r = await subjects([a!, b!, strangerUscc(1)]);
+    expect(r.status).toBe('released');
+    expect(r.results!.map((x) => x.subject)).toEqual([a]);
+    expect(r.results![0]!.score % 10).toBe(0);
+    expect(r.notScored).toBe(2);
+    // an unknown merchant and a known one without consent are indistinguishable
+    const r1 = await subjects([c!]);
+    const r2 = await subjects([strangerUscc(2)]);
+    const shape = (x: RunAnswer) => ({ status: x.status, results: x.results, notScored: x.notScored, decisions: x.decisions.map((d) => [d.rule, d.status, d.action]) });
+    expect(shape(r1)).toEqual(shape(r2));
+  });
+
+  it('ignore expired and revoked consents, and consents for another purpose or model', async () => {
+    const [a, b, c, d] = codes(4, 200);
+    const past = new Date(Date.now() + 50).toISOString();
+    consent(a!, { expiresAt: past });
+    const { id } = consent(b!);
+    revokeConsent(w.platform.ctx, w.channel, id);
+    consent(c!, { purpose: 'marketing' });
+    consent(d!, { modelId: 'mdl_other' });
+    await new Promise((r) => setTimeout(r, 80));
+    const r = await subjects([a!, b!, c!, d!]);
+    expect(r.results).toEqual([]);
+    expect(r.notScored).toBe(4);
+  });
+
+  it('take a revocation during the run into account at release', async () => {
+    const [a, b] = codes(2, 300);
+    consent(a!);
+    const { id } = consent(b!);
+    const pending = subjects([a!, b!]);
+    revokeConsent(w.platform.ctx, w.channel, id);
+    const r = await pending;
+    expect(r.results!.map((x) => x.subject)).toEqual([a]);
+    expect(r.notScored).toBe(1);
+  });
+
+  it('give one fresh result per merchant per bank per day; repeats come from cache', async () => {
+    const [a] = codes(1, 400);
+    consent(a!);
+    const r1 = await subjects([a!]);
+    const r2 = await subjects([a!]);
+    expect(r2.results).toEqual(r1.results);
+    expect(ruleOf(r2, 'consent:daily-quota')?.action).toBe('serve-cached');
+    expect(getRun(w.platform.ctx, w.bank, r2.runId).runId).toBe(r2.runId);
+    await expect(Promise.resolve().then(() => getRun(w.platform.ctx, w.fintech, r2.runId))).rejects.toMatchObject({ code: 'RUN_UNKNOWN' });
+  });
+
+  it('refuse the wrong role, a bank without access, and runs of models not runnable', async () => {
+    const ctx = w.platform.ctx;
+    await expect(runAggregate(ctx, w.bank, { mode: 'aggregate', modelId: w.modelId, cohort: {}, statistics: ['count'] })).rejects.toMatchObject({ code: 'ROLE_FORBIDDEN' });
+    await expect(subjects(codes(1), w.fintech)).rejects.toMatchObject({ code: 'ROLE_FORBIDDEN' });
+    const { id: otherBankId } = applyOrg(ctx, { name: 'other bank', kind: 'bank', uscc: '91350100M000100Y43' });
+    const otherBank = authenticate(ctx, admitOrg(ctx, w.regulator, otherBankId).apiKey);
+    await expect(runSubjects(ctx, otherBank, { mode: 'subjects', modelId: w.modelId, subjects: codes(1), purpose: w.accessPurpose })).rejects.toMatchObject({ code: 'ACCESS_NOT_GRANTED' });
+    const { id: otherFintechId } = applyOrg(ctx, { name: 'other fintech', kind: 'fintech', uscc: '91350100M000100Y43' });
+    const otherFintech = authenticate(ctx, admitOrg(ctx, w.regulator, otherFintechId).apiKey);
+    await expect(runAggregate(ctx, otherFintech, { mode: 'aggregate', modelId: w.modelId, cohort: {}, statistics: ['count'] })).rejects.toMatchObject({ code: 'ROLE_FORBIDDEN' });
+    // suspended: the key stops working at once
+    const key = admitOrg(ctx, w.regulator, applyOrg(ctx, { name: 'to suspend', kind: 'bank', uscc: '91350100M000100Y43' }).id).apiKey;
+    const org = authenticate(ctx, key);
+    suspendOrg(ctx, w.regulator, org.id, 'test');
+    expect(() => authenticate(ctx, key)).toThrow(expect.objectContaining({ code: 'ORG_NOT_ADMITTED' }));
+    expect(() => authenticate(ctx, 'dfx_nope')).toThrow(expect.objectContaining({ code: 'AUTH_INVALID' }));
+
+    const pkg = readPackage(REFERENCE);
+    const fresh = async () => (await submitModel(ctx, w.fintech, { manifest: pkg.manifestJson as Record<string, unknown>, source: pkg.source })).id;
+    const run = (id: string) => runAggregate(ctx, w.fintech, { mode: 'aggregate', modelId: id, cohort: {}, statistics: ['count'] });
+    const vetted = await fresh();
+    await expect(run(vetted)).rejects.toMatchObject({ code: 'MODEL_NOT_RUNNABLE' });
+    const rejected = await fresh();
+    rejectModel(ctx, w.regulator, rejected, 'no');
+    await expect(run(rejected)).rejects.toMatchObject({ code: 'MODEL_NOT_RUNNABLE' });
+    const revoked = await fresh();
+    approveModel(ctx, w.regulator, revoked, {});
+    revokeModel(ctx, w.regulator, revoked, 'no');
+    await expect(run(revoked)).rejects.toMatchObject({ code: 'MODEL_NOT_RUNNABLE' });
+    const expiring = await fresh();
+    approveModel(ctx, w.regulator, expiring, { expiresAt: new Date(Date.now() + 60).toISOString() });
+    await new Promise((r) => setTimeout(r, 100));
+    await expect(run(expiring)).rejects.toMatchObject({ code: 'MODEL_NOT_RUNNABLE' });
+    const modified = await fresh();
+    approveModel(ctx, w.regulator, modified, {});
+    ctx.db.prepare('UPDATE models SET source = ? WHERE id = ?').run(`${pkg.source}\n// changed`, modified);
+    await expect(run(modified)).rejects.toMatchObject({ code: 'MODEL_NOT_RUNNABLE' });
+  });
+
+  it('record every run in the ledger, and the log verifies', async () => {
+    const { audit, parseExport } = await import('../../ledger/verify.js');
+    const ledger = w.platform.ctx.ledger;
+    const text = [...ledger.exportLines()].join('\n');
+    expect(text).toMatch(/"type":"run.released"/);
+    expect(text).toMatch(/"type":"run.denied"/);
+    expect(text).not.toMatch(/9[12]320594MA/); // no merchant code in the log, only digests
+    const r = audit({ export: parseExport(text), genesisKey: ledger.genesisKey, origin: ledger.origin });
+    expect(r.problems).toEqual([]);
+  });
+});

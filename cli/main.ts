@@ -7,10 +7,14 @@ import { dataCommand } from './data.js';
 import { initCommand } from './init.js';
 import { ledgerCommand } from './ledger.js';
 import { modelCommand } from './model.js';
+import { serveCommand } from './serve.js';
+import { demoCommand } from './demo.js';
 import { processIo, type Io } from './output.js';
 
 const USAGE = `dfix: DFIX Sandbox
 
+  dfix serve [--port P] [--host H]                     serve the API on embedded defaults (first start builds everything)
+  dfix demo                                            the whole story end to end against a real server, narrated
   dfix init                                            prepare the data directory (vault on first start)
   dfix data seed [--subjects N] [--seed S] [--force]   build the government data vault
   dfix data fields                                     the field catalog
@@ -32,6 +36,10 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
     switch (command) {
       case 'data':
         return dataCommand(rest, io);
+      case 'serve':
+        return await serveCommand(rest, io);
+      case 'demo':
+        return await demoCommand(rest, io);
       case 'init':
         return initCommand(rest, io);
       case 'model':

@@ -1,0 +1,123 @@
+// The HTTP API (API.md). build() returns the app without listening, so tests use inject().
+// Every route validates its input with a zod schema before the handler runs; one error
+// handler turns every failure into { code, message, requestId } with the status of its kind.
+import { createHash, randomBytes } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { AppError, isAppError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { Platform } from '../sandbox/platform.js';
+import type { Org, OrgKind } from '../sandbox/state.js';
+import { authenticate } from '../sandbox/workflows.js';
+import { serverError, STATUS } from './errors.js';
+import { parseJsonBody } from './json.js';
+import { RateLimiter } from './rate-limit.js';
+import { admittedRoutes } from './routes/admitted.js';
+import { bankRoutes, channelRoutes, fintechRoutes } from './routes/members.js';
+import { publicRoutes } from './routes/public.js';
+import { regulatorRoutes } from './routes/regulator.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    org: Org | null;
+  }
+}
+
+export type App = FastifyInstance;
+
+export interface ServerDeps {
+  platform: Platform;
+  logger?: Logger;
+  /** Requests a second per API key (and per address before authentication). */
+  ratePerSecond?: number;
+  rateBurst?: number;
+  bodyLimit?: number;
+}
+
+export const SERVER_DEFAULTS = Object.freeze({ ratePerSecond: 500, rateBurst: 1000, bodyLimit: 1024 * 1024 });
+
+function bearer(req: FastifyRequest): string | undefined {
+  const h = req.headers.authorization;
+  if (typeof h !== 'string' || !h.startsWith('Bearer ')) return undefined;
+  return h.slice(7).trim();
+}
+
+/** Registers a group of routes for some kinds of organisation, with its own auth hook. */
+export function audience(kinds: readonly OrgKind[] | 'any', register: (app: FastifyInstance) => void) {
+  return async (app: FastifyInstance, opts: { platform: Platform }) => {
+    app.addHook('onRequest', async (req) => {
+      const org = authenticate(opts.platform.ctx, bearer(req));
+      if (kinds !== 'any' && !kinds.includes(org.kind)) throw new AppError('ROLE_FORBIDDEN', { kind: 'forbidden', message: 'This kind of organisation may not do this.' });
+      req.org = org;
+    });
+    register(app);
+  };
+}
+
+export async function build(deps: ServerDeps): Promise<FastifyInstance> {
+  const settings = { ...SERVER_DEFAULTS, ...Object.fromEntries(Object.entries(deps).filter(([, v]) => v !== undefined)) } as Required<Omit<ServerDeps, 'logger'>> & ServerDeps;
+  const app = Fastify({
+    ...(deps.logger ? { loggerInstance: deps.logger as unknown as FastifyBaseLogger } : { logger: false }),
+    bodyLimit: settings.bodyLimit,
+    genReqId: () => randomBytes(8).toString('hex'),
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.decorateRequest('org', null);
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (e) {
+      done(e as Error, undefined);
+    }
+  });
+
+  const limiter = new RateLimiter(settings.ratePerSecond, settings.rateBurst);
+  app.addHook('onRequest', async (req) => {
+    const key = bearer(req);
+    const who = key ? `k:${createHash('sha256').update(key).digest('hex')}` : `a:${req.ip}`;
+    if (!limiter.take(who)) throw serverError('RATE_LIMITED');
+  });
+
+  app.setErrorHandler((err: FastifyError | AppError, req, reply) => {
+    let e: AppError;
+    if (isAppError(err)) e = err;
+    else if ((err as FastifyError).validation) e = serverError('REQUEST_INVALID');
+    else if ((err as FastifyError).code === 'FST_ERR_CTP_BODY_TOO_LARGE') e = serverError('REQUEST_TOO_LARGE');
+    else if ((err as FastifyError).code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') e = serverError('REQUEST_UNSUPPORTED_MEDIA');
+    else if ((err as FastifyError).code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || (err as FastifyError).code === 'FST_ERR_CTP_INVALID_JSON_BODY') e = serverError('REQUEST_MALFORMED_JSON');
+    else if ((err as FastifyError).statusCode && (err as FastifyError).statusCode! < 500) e = serverError('REQUEST_INVALID');
+    else {
+      req.log.error({ err: { type: (err as Error).name, code: (err as FastifyError).code } }, 'unexpected error');
+      e = new AppError('INTERNAL_ERROR', { kind: 'internal', message: 'Internal error.' });
+    }
+    if (e.kind === 'internal') req.log.error({ code: e.code }, 'internal error');
+    void reply.status(STATUS[e.kind]).send({ code: e.code, message: e.message, requestId: req.id });
+  });
+  app.setNotFoundHandler((req, reply) => {
+    void reply.status(404).send({ code: 'ROUTE_UNKNOWN', message: 'No such route.', requestId: req.id });
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'DFIX Sandbox API', version: '1.0.0', description: 'Credit-scoring models on government data that nobody outside the platform may see.' },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
+      security: [{ apiKey: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  const opts = { platform: deps.platform };
+  await app.register(publicRoutes, opts);
+  await app.register(audience('any', admittedRoutes(deps.platform)), opts);
+  await app.register(audience(['regulator'], regulatorRoutes(deps.platform)), opts);
+  await app.register(audience(['fintech'], fintechRoutes(deps.platform)), opts);
+  await app.register(audience(['bank'], bankRoutes(deps.platform)), opts);
+  await app.register(audience(['channel'], channelRoutes(deps.platform)), opts);
+  return app as unknown as FastifyInstance;
+}

@@ -1,0 +1,34 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Platform } from '../../sandbox/platform.js';
+import type { Org } from '../../sandbox/state.js';
+import { admitOrg, approvalSchema, approveModel, rejectModel, revokeModel, suspendOrg } from '../../sandbox/workflows.js';
+import { overview } from '../../sandbox/overview.js';
+import { idParams, queryInt, reasonBody } from './params.js';
+
+export function regulatorRoutes(platform: Platform) {
+  return (app: FastifyInstance) => {
+    const r = app.withTypeProvider<ZodTypeProvider>();
+    const ctx = platform.ctx;
+    const tags = ['regulator'];
+    r.post('/v1/orgs/:id/admit', { schema: { tags, summary: 'Admit an organisation; its API key is shown once', params: idParams } }, async (req) => admitOrg(ctx, req.org as Org, req.params.id));
+    r.post('/v1/orgs/:id/suspend', { schema: { tags, summary: 'Suspend an organisation; its keys stop working at once', params: idParams, body: reasonBody } }, async (req) =>
+      suspendOrg(ctx, req.org as Org, req.params.id, req.body.reason),
+    );
+    r.post('/v1/models/:id/approve', { schema: { tags, summary: 'Approve a vetted model (bound to its digest, the policy and an expiry)', params: idParams, body: approvalSchema.optional() } }, async (req) =>
+      approveModel(ctx, req.org as Org, req.params.id, req.body ?? {}),
+    );
+    r.post('/v1/models/:id/reject', { schema: { tags, summary: 'Reject a model', params: idParams, body: reasonBody } }, async (req) => rejectModel(ctx, req.org as Org, req.params.id, req.body.reason));
+    r.post('/v1/models/:id/revoke', { schema: { tags, summary: 'Revoke an approved model', params: idParams, body: reasonBody } }, async (req) => revokeModel(ctx, req.org as Org, req.params.id, req.body.reason));
+    r.get(
+      '/v1/ledger/entries',
+      { schema: { tags, summary: 'Ledger entries [start, end), at most 1,000', querystring: z.object({ start: queryInt.optional(), end: queryInt.optional() }).strict() } },
+      async (req) => {
+        const start = req.query.start ?? 0;
+        return ctx.ledger.entries(start, Math.min(req.query.end ?? start + 1000, start + 1000));
+      },
+    );
+    r.get('/v1/regulator/overview', { schema: { tags, summary: 'Counts of organisations, models, runs, denials by rule, budget use' } }, async () => overview(ctx));
+  };
+}

@@ -61,6 +61,7 @@ export async function build(deps: ServerDeps): Promise<FastifyInstance> {
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger as unknown as FastifyBaseLogger } : { logger: false }),
     bodyLimit: settings.bodyLimit,
+    keepAliveTimeout: 5000,
     genReqId: () => randomBytes(8).toString('hex'),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
@@ -81,6 +82,17 @@ export async function build(deps: ServerDeps): Promise<FastifyInstance> {
     const key = bearer(req);
     const who = key ? `k:${createHash('sha256').update(key).digest('hex')}` : `a:${req.ip}`;
     if (!limiter.take(who)) throw serverError('RATE_LIMITED');
+  });
+
+  // Graceful shutdown: requests in flight finish, and their connections close after the
+  // response instead of being kept alive past the server.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_req, reply, payload) => {
+    if (closing) void reply.header('connection', 'close');
+    return payload;
   });
 
   app.setErrorHandler((err: FastifyError | AppError, req, reply) => {

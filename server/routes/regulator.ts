@@ -16,7 +16,7 @@ export function regulatorRoutes(platform: Platform) {
     r.post('/v1/orgs/:id/suspend', { schema: { tags, summary: 'Suspend an organisation; its keys stop working at once', params: idParams, body: reasonBody } }, async (req) =>
       suspendOrg(ctx, req.org as Org, req.params.id, req.body.reason),
     );
-    r.post('/v1/models/:id/approve', { schema: { tags, summary: 'Approve a vetted model (bound to its digest, the policy and an expiry)', params: idParams, body: approvalSchema.optional() } }, async (req) =>
+    r.post('/v1/models/:id/approve', { schema: { tags, summary: 'Approve a vetted model (bound to its digest, the policy and an expiry)', params: idParams, body: approvalSchema.nullish() } }, async (req) =>
       approveModel(ctx, req.org as Org, req.params.id, req.body ?? {}),
     );
     r.post('/v1/models/:id/reject', { schema: { tags, summary: 'Reject a model', params: idParams, body: reasonBody } }, async (req) => rejectModel(ctx, req.org as Org, req.params.id, req.body.reason));

@@ -1,6 +1,7 @@
 // The benchmark registry: `dfix bench [NAME]` runs one group or all of them, in order.
 import { BenchContext } from './context.js';
 import { benchProjection, benchSeed } from './datasets.js';
+import { benchApi } from './api.js';
 import { benchLedger } from './ledger.js';
 import { benchRuns } from './runs.js';
 import { benchCohort, benchExecutor } from './sandbox.js';
@@ -15,6 +16,7 @@ export const BENCHES: Record<string, Bench> = {
   sandbox: benchCohort,
   ledger: benchLedger,
   runs: benchRuns,
+  api: benchApi,
 };
 
 export async function runBenches(names: readonly string[], subjects: number, onFigure: (f: Figure) => void): Promise<void> {

@@ -155,7 +155,7 @@ export class Ledger implements NodeSource {
       const latest = this.q.latestCheckpoint.get() as StoredCheckpoint | undefined;
       if (latest && latest.size === size) return latest;
       const root = this.root(size);
-      const note = signNote(checkpointBody({ origin: this.opts.origin, size, root, extensions: [] }), this.signer.name, this.signer.privateKey);
+      const note = signNote(checkpointBody({ origin: this.opts.origin, size, root, extensions: [] }), this.signer);
       const at = this.opts.now().toISOString();
       this.q.insertCheckpoint.run(size, root, note, at);
       return { size, root, note, at };

@@ -61,11 +61,10 @@ export function parseVkey(s: string): Verifier | null {
 }
 
 /** Signs a note body (which must end with a newline) and returns the whole note. */
-export function signNote(body: string, name: string, privateKey: KeyObject): string {
+export function signNote(body: string, signer: { name: string; privateKey: KeyObject; verifier: Verifier }): string {
   if (!body.endsWith('\n') || body.includes('\n\n')) throw new RangeError('note body must end with one newline and have no blank line');
-  const raw = rawPublicKey(privateKey);
-  const sig = sign(null, Buffer.from(body, 'utf8'), privateKey);
-  return `${body}\n${EM_DASH} ${name} ${Buffer.concat([keyId(name, raw), sig]).toString('base64')}\n`;
+  const sig = sign(null, Buffer.from(body, 'utf8'), signer.privateKey);
+  return `${body}\n${EM_DASH} ${signer.name} ${Buffer.concat([signer.verifier.keyId, sig]).toString('base64')}\n`;
 }
 
 export interface OpenedNote {

@@ -1,12 +1,13 @@
+import { stmt } from '../core/sqlite.js';
 // The regulator's overview: counts only.
 import type { RunAnswer } from './runs.js';
 import type { RunCtx } from './runs.js';
 
 export function overview(ctx: RunCtx) {
   const db = ctx.db;
-  const group = (sql: string) => Object.fromEntries((db.prepare(sql).all() as { k: string; n: number }[]).map((r) => [r.k, r.n]));
+  const group = (sql: string) => Object.fromEntries((stmt(db, sql).all() as { k: string; n: number }[]).map((r) => [r.k, r.n]));
   const denialsByRule: Record<string, number> = {};
-  for (const rec of db.prepare("SELECT record FROM runs WHERE status IN ('denied', 'failed')").pluck().all() as string[]) {
+  for (const rec of stmt(db, "SELECT record FROM runs WHERE status IN ('denied', 'failed')").pluck().all() as string[]) {
     const run = JSON.parse(rec) as Partial<RunAnswer>;
     for (const d of run.decisions ?? []) if (d.status === 'FAIL') denialsByRule[d.rule] = (denialsByRule[d.rule] ?? 0) + 1;
     if (run.error) denialsByRule[run.error.code] = (denialsByRule[run.error.code] ?? 0) + 1;
@@ -16,7 +17,7 @@ export function overview(ctx: RunCtx) {
     models: group('SELECT status AS k, count(*) AS n FROM models GROUP BY status'),
     runs: group("SELECT mode || ':' || status AS k, count(*) AS n FROM runs GROUP BY mode, status"),
     denialsByRule,
-    budget: { spentMicros: (db.prepare('SELECT coalesce(sum(spent), 0) FROM budget').pluck().get() as number) ?? 0, organisations: db.prepare('SELECT count(*) FROM budget').pluck().get() as number },
+    budget: { spentMicros: (stmt(db, 'SELECT coalesce(sum(spent), 0) FROM budget').pluck().get() as number) ?? 0, organisations: stmt(db, 'SELECT count(*) FROM budget').pluck().get() as number },
     ledger: { size: ctx.ledger.size(), checkpoint: ctx.ledger.latestCheckpoint().size },
   };
 }

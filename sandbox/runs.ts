@@ -4,6 +4,7 @@
 // merchants. Budget is debited before execution and not refunded once data was read.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { stmt } from '../core/sqlite.js';
 import { canonicalize } from '../core/canonical-json.js';
 import { isAppError } from '../core/errors.js';
 import { SEGMENT_KEYS, type SegmentKey } from '../datasets/catalog.js';
@@ -81,22 +82,25 @@ function finish(ctx: RunCtx, answer: Omit<RunAnswer, 'ledger'>, entries: () => n
   return ctx.db.transaction(() => {
     const seq = entries();
     const full: RunAnswer = { ...answer, ledger: ctx.ledger.bundle(seq) };
-    ctx.db.prepare('UPDATE runs SET status = ?, record = ?, ledger_seq = ? WHERE id = ?').run(answer.status, JSON.stringify(full), seq, answer.runId);
+    stmt(ctx.db, 'UPDATE runs SET status = ?, record = ?, ledger_seq = ? WHERE id = ?').run(answer.status, JSON.stringify(full), seq, answer.runId);
     return full;
   })();
 }
 
 function begin(ctx: RunCtx, org: Org, runId: string, mode: string, model: string, fields: Record<string, string | number>): void {
-  ctx.db.prepare('INSERT INTO runs (id, requester, mode, model, status, record, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(runId, org.id, mode, model, 'running', '{}', ctx.now().toISOString());
+  stmt(ctx.db, 'INSERT INTO runs (id, requester, mode, model, status, record, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(runId, org.id, mode, model, 'running', '{}', ctx.now().toISOString());
   ctx.ledger.append('run.requested', org.id, { run: runId, mode, model, ...fields } as never);
 }
 
 export function budgetOf(ctx: RunCtx, org: string): { dataset: string; spentMicros: number; limitMicros: number; remainingMicros: number }[] {
   const dataset = ctx.vault.info.version;
-  const spent = (ctx.db.prepare('SELECT spent FROM budget WHERE org = ? AND dataset = ?').pluck().get(org, dataset) as number | undefined) ?? 0;
+  const spent = (stmt(ctx.db, 'SELECT spent FROM budget WHERE org = ? AND dataset = ?').pluck().get(org, dataset) as number | undefined) ?? 0;
   const limit = ctx.policy.policy.privacy.budgetMicrosPerOrganisation;
   return [{ dataset, spentMicros: spent, limitMicros: limit, remainingMicros: Math.max(0, limit - spent) }];
 }
+
+/** Identical questions in flight, per platform: a second asker waits for the first answer. */
+const inFlight = new WeakMap<RunCtx, Map<string, Promise<RunAnswer>>>();
 
 export async function runAggregate(ctx: RunCtx, org: Org, req: AggregateRequest): Promise<RunAnswer> {
   requireKind(org, 'fintech', 'regulator');
@@ -111,24 +115,55 @@ export async function runAggregate(ctx: RunCtx, org: Org, req: AggregateRequest)
 
   // The same canonical question from the same organisation: the cached answer, at no cost.
   const question = digestOf({ digest: row.approved_digest, dataset, policy: ctx.policy.digest, cohort: req.cohort, statistics, segmentBy: req.segmentBy ?? null });
-  const cachedRun = ctx.db.prepare('SELECT runs.record FROM answers JOIN runs ON runs.id = answers.run WHERE answers.org = ? AND answers.question = ?').pluck().get(org.id, question) as string | undefined;
+  const cachedRun = stmt(ctx.db, 'SELECT runs.record FROM answers JOIN runs ON runs.id = answers.run WHERE answers.org = ? AND answers.question = ?').pluck().get(org.id, question) as string | undefined;
   if (cachedRun) {
     const earlier = JSON.parse(cachedRun) as RunAnswer;
     return { ...earlier, cached: true, decisions: [...earlier.decisions, { rule: 'dp:cache', status: 'PASS', action: 'serve-cached', params: { charged: 0 } }] };
   }
 
+  let pending = inFlight.get(ctx);
+  if (!pending) inFlight.set(ctx, (pending = new Map()));
+  const key = `${org.id}\n${question}`;
+  const running = pending.get(key);
+  if (running) {
+    const earlier = await running;
+    return earlier.status === 'released'
+      ? { ...earlier, cached: true, decisions: [...earlier.decisions, { rule: 'dp:cache', status: 'PASS', action: 'serve-cached', params: { charged: 0 } }] }
+      : earlier;
+  }
+  const answer = aggregateOnce(ctx, org, req, { row, manifest, statistics, dataset, cohort, question });
+  pending.set(key, answer);
+  try {
+    return await answer;
+  } finally {
+    pending.delete(key);
+  }
+}
+
+interface Plan {
+  row: ReturnType<typeof runnableModel>['row'];
+  manifest: ReturnType<typeof runnableModel>['manifest'];
+  statistics: Statistic[];
+  dataset: string;
+  cohort: Int32Array;
+  question: string;
+}
+
+async function aggregateOnce(ctx: RunCtx, org: Org, req: AggregateRequest, plan: Plan): Promise<RunAnswer> {
+  const { row, statistics, dataset, cohort, question } = plan;
+  const policy = ctx.policy.policy;
   const runId = newId('run');
   const cost = costMicros(statistics, policy);
   const requested = { digest: row.approved_digest as string, dataset, policy: ctx.policy.digest, request: question };
   const planned: Decision[] = [];
   const size = primarySuppression({ count: cohort.length }, policy.disclosure);
   planned.push({ rule: 'sdc:k-min', status: size ? 'FAIL' : 'PASS', action: size ? 'deny' : 'none', params: { kMin: policy.disclosure.kMin, scope: 'cohort' } });
-  const earlier = (ctx.db.prepare('SELECT members FROM cohorts WHERE org = ? AND dataset = ?').pluck().all(org.id, dataset) as Buffer[]).map(
+  const earlier = (stmt(ctx.db, 'SELECT members FROM cohorts WHERE org = ? AND dataset = ?').pluck().all(org.id, dataset) as Buffer[]).map(
     (b) => new Int32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)),
   );
   planned.push(overlapDecision(cohort, earlier, policy.overlap.minDifference));
   const spent = budgetOf(ctx, org.id)[0] as { spentMicros: number; limitMicros: number };
-  const global = (ctx.db.prepare('SELECT coalesce(sum(spent), 0) FROM budget WHERE dataset = ?').pluck().get(dataset) as number) ?? 0;
+  const global = (stmt(ctx.db, 'SELECT coalesce(sum(spent), 0) FROM budget WHERE dataset = ?').pluck().get(dataset) as number) ?? 0;
   const affordable = spent.spentMicros + cost <= spent.limitMicros && global + cost <= policy.privacy.globalCapMicros;
   planned.push({
     rule: 'dp:budget',
@@ -145,10 +180,31 @@ export async function runAggregate(ctx: RunCtx, org: Org, req: AggregateRequest)
   // Debit before execution; never refunded once the data is read.
   ctx.db.transaction(() => {
     begin(ctx, org, runId, 'aggregate', req.modelId, requested);
-    ctx.db.prepare('INSERT INTO budget (org, dataset, spent) VALUES (?, ?, ?) ON CONFLICT (org, dataset) DO UPDATE SET spent = spent + excluded.spent').run(org.id, dataset, cost);
+    stmt(ctx.db, 'INSERT INTO budget (org, dataset, spent) VALUES (?, ?, ?) ON CONFLICT (org, dataset) DO UPDATE SET spent = spent + excluded.spent').run(org.id, dataset, cost);
     ctx.ledger.append('budget.charged', 'platform', { org: org.id, dataset, amount: cost, run: runId });
   })();
 
+  return recorded(ctx, runId, 'aggregate', () => releaseAggregate(ctx, org, req, plan, runId, planned, cost));
+}
+
+/** After a run has begun, an unexpected failure is recorded as run.failed, never left open. */
+async function recorded(ctx: RunCtx, runId: string, mode: 'aggregate' | 'subjects', work: () => Promise<RunAnswer>): Promise<RunAnswer> {
+  try {
+    return await work();
+  } catch (e) {
+    const open = stmt(ctx.db, "SELECT 1 FROM runs WHERE id = ? AND status = 'running'").get(runId);
+    if (open) {
+      finish(ctx, { runId, status: 'failed', mode, decisions: [], error: { code: 'INTERNAL_ERROR' } }, () =>
+        ctx.ledger.append('run.failed', 'platform', { run: runId, code: 'INTERNAL_ERROR' }).seq,
+      );
+    }
+    throw e;
+  }
+}
+
+async function releaseAggregate(ctx: RunCtx, org: Org, req: AggregateRequest, plan: Plan, runId: string, planned: Decision[], cost: number): Promise<RunAnswer> {
+  const { row, manifest, statistics, dataset, cohort, question } = plan;
+  const policy = ctx.policy.policy;
   const projection = ctx.vault.project(manifest.inputs, cohort);
   let scores: Float64Array;
   const contract = manifest.output;
@@ -183,16 +239,16 @@ export async function runAggregate(ctx: RunCtx, org: Org, req: AggregateRequest)
   });
   const decisions = [...planned, ...released];
   return finish(ctx, { runId, status: 'released', mode: 'aggregate', decisions, result }, () => {
-    ctx.db.prepare('INSERT INTO answers (org, question, run) VALUES (?, ?, ?)').run(org.id, question, runId);
-    ctx.db.prepare('INSERT INTO cohorts (org, dataset, members) VALUES (?, ?, ?)').run(org.id, dataset, Buffer.from(cohort.buffer, cohort.byteOffset, cohort.byteLength));
+    stmt(ctx.db, 'INSERT OR IGNORE INTO answers (org, question, run) VALUES (?, ?, ?)').run(org.id, question, runId);
+    stmt(ctx.db, 'INSERT INTO cohorts (org, dataset, members) VALUES (?, ?, ?)').run(org.id, dataset, Buffer.from(cohort.buffer, cohort.byteOffset, cohort.byteLength));
     ctx.ledger.append('run.executed', 'platform', { run: runId, resources: { rows: cohort.length, fields: manifest.inputs.length } });
     return ctx.ledger.append('run.released', 'platform', { run: runId, output: digestOf(result), decisions: compact(decisions), budget: cost }).seq;
   });
 }
 
 function consentsOf(ctx: RunCtx, bank: string, subjects: readonly string[]): Map<string, ConsentRecord[]> {
-  const stmt = ctx.db.prepare('SELECT subject, bank, purpose, model, expires_at AS expiresAt, revoked_at AS revokedAt FROM consents WHERE bank = ? AND subject = ?');
-  return new Map(subjects.map((s) => [s, stmt.all(bank, s) as ConsentRecord[]]));
+  const q = stmt(ctx.db, 'SELECT subject, bank, purpose, model, expires_at AS expiresAt, revoked_at AS revokedAt FROM consents WHERE bank = ? AND subject = ?');
+  return new Map(subjects.map((s) => [s, q.all(bank, s) as ConsentRecord[]]));
 }
 
 export async function runSubjects(ctx: RunCtx, bank: Org, req: SubjectsRequest): Promise<RunAnswer> {
@@ -210,7 +266,7 @@ export async function runSubjects(ctx: RunCtx, bank: Org, req: SubjectsRequest):
   const consented = subjects.filter((s) => valid(s, consentsOf(ctx, bank.id, [s])));
   const day = quotaDay(ctx.now());
   const digest = row.approved_digest as string;
-  const cachedStmt = ctx.db.prepare('SELECT result FROM subject_results WHERE bank = ? AND subject = ? AND model = ? AND day = ?').pluck();
+  const cachedStmt = stmt(ctx.db, 'SELECT result FROM subject_results WHERE bank = ? AND subject = ? AND model = ? AND day = ?').pluck();
   const cached = new Map<string, SubjectScore>();
   for (const s of consented) {
     const r = cachedStmt.get(bank.id, s, digest, day) as string | undefined;
@@ -230,37 +286,39 @@ export async function runSubjects(ctx: RunCtx, bank: Org, req: SubjectsRequest):
     begin(ctx, bank, runId, 'subjects', req.modelId, { digest, dataset: ctx.vault.info.version, policy: ctx.policy.digest, request: digestOf({ subjects: subjects.map(subjectDigest), purpose: req.purpose }) }),
   )();
 
-  const scored = new Map<string, SubjectScore>(cached);
-  if (known.length) {
-    try {
-      const projection = ctx.vault.project(manifest.inputs, knownIdx);
-      const out = await ctx.executor.execute({ mode: 'subjects', source: row.source, fields: manifest.inputs, reasons: manifest.output.reasons, data: projection.data });
-      const { subjects: results, decisions: contract } = checkedScores(out, known.length, manifest.output);
-      decisions.push(...contract);
-      known.forEach((s, i) => scored.set(s, results[i] as SubjectScore));
-    } catch (e) {
-      const code = sandboxCode(e);
-      const all = e instanceof OutputRejected ? [...decisions, ...e.decisions] : decisions;
-      return finish(ctx, { runId, status: code === 'SANDBOX_OUTPUT_INVALID' ? 'denied' : 'failed', mode: 'subjects', decisions: all, results: [], notScored: subjects.length, error: { code } }, () =>
-        ctx.ledger.append('run.failed', 'platform', { run: runId, code, decisions: compact(all) }).seq,
-      );
+  return recorded(ctx, runId, 'subjects', async () => {
+    const scored = new Map<string, SubjectScore>(cached);
+    if (known.length) {
+      try {
+        const projection = ctx.vault.project(manifest.inputs, knownIdx);
+        const out = await ctx.executor.execute({ mode: 'subjects', source: row.source, fields: manifest.inputs, reasons: manifest.output.reasons, data: projection.data });
+        const { subjects: results, decisions: contract } = checkedScores(out, known.length, manifest.output);
+        decisions.push(...contract);
+        known.forEach((s, i) => scored.set(s, results[i] as SubjectScore));
+      } catch (e) {
+        const code = sandboxCode(e);
+        const all = e instanceof OutputRejected ? [...decisions, ...e.decisions] : decisions;
+        return finish(ctx, { runId, status: code === 'SANDBOX_OUTPUT_INVALID' ? 'denied' : 'failed', mode: 'subjects', decisions: all, results: [], notScored: subjects.length, error: { code } }, () =>
+          ctx.ledger.append('run.failed', 'platform', { run: runId, code, decisions: compact(all) }).seq,
+        );
+      }
     }
-  }
 
-  // Consent is checked again at release: a revocation during the run takes effect.
-  const atRelease = consentsOf(ctx, bank.id, consented);
-  const results = subjects.filter((s) => scored.has(s) && valid(s, atRelease)).map((s) => ({ subject: s, ...(scored.get(s) as SubjectScore) }));
-  decisions.push({ rule: 'consent:recheck', status: 'PASS', action: 'drop-revoked', params: { checkedAtRelease: true } });
-  return finish(ctx, { runId, status: 'released', mode: 'subjects', decisions, results, notScored: subjects.length - results.length }, () => {
-    const put = ctx.db.prepare('INSERT OR IGNORE INTO subject_results (bank, subject, model, day, result) VALUES (?, ?, ?, ?, ?)');
-    for (const s of known) if (scored.has(s)) put.run(bank.id, s, digest, day, JSON.stringify(scored.get(s)));
-    ctx.ledger.append('run.executed', 'platform', { run: runId, resources: { rows: known.length, cached: cached.size } });
-    return ctx.ledger.append('run.released', 'platform', { run: runId, output: digestOf(results), decisions: compact(decisions), budget: 0 }).seq;
+    // Consent is checked again at release: a revocation during the run takes effect.
+    const atRelease = consentsOf(ctx, bank.id, consented);
+    const results = subjects.filter((s) => scored.has(s) && valid(s, atRelease)).map((s) => ({ subject: s, ...(scored.get(s) as SubjectScore) }));
+    decisions.push({ rule: 'consent:recheck', status: 'PASS', action: 'drop-revoked', params: { checkedAtRelease: true } });
+    return finish(ctx, { runId, status: 'released', mode: 'subjects', decisions, results, notScored: subjects.length - results.length }, () => {
+      const put = stmt(ctx.db, 'INSERT OR IGNORE INTO subject_results (bank, subject, model, day, result) VALUES (?, ?, ?, ?, ?)');
+      for (const s of known) if (scored.has(s)) put.run(bank.id, s, digest, day, JSON.stringify(scored.get(s)));
+      ctx.ledger.append('run.executed', 'platform', { run: runId, resources: { rows: known.length, cached: cached.size } });
+      return ctx.ledger.append('run.released', 'platform', { run: runId, output: digestOf(results), decisions: compact(decisions), budget: 0 }).seq;
+    });
   });
 }
 
 export function getRun(ctx: RunCtx, org: Org, id: string): RunAnswer {
-  const r = ctx.db.prepare('SELECT requester, record FROM runs WHERE id = ?').get(id) as { requester: string; record: string } | undefined;
+  const r = stmt(ctx.db, 'SELECT requester, record FROM runs WHERE id = ?').get(id) as { requester: string; record: string } | undefined;
   if (!r || (org.kind !== 'regulator' && r.requester !== org.id) || r.record === '{}') throw platformError('RUN_UNKNOWN');
   return JSON.parse(r.record) as RunAnswer;
 }

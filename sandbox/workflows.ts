@@ -2,6 +2,7 @@
 // Every state change is written with its ledger entry in one transaction.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import { stmt } from '../core/sqlite.js';
 import type { Db } from '../core/sqlite.js';
 import { isValidUscc } from '../datasets/uscc.js';
 import type { Ledger } from '../ledger/log.js';
@@ -41,13 +42,13 @@ export function requireKind(org: Org, ...kinds: OrgKind[]): void {
 }
 
 export function getOrg(ctx: Ctx, id: string): Org | undefined {
-  return ctx.db.prepare('SELECT id, name, kind, uscc, status FROM orgs WHERE id = ?').get(id) as Org | undefined;
+  return stmt(ctx.db, 'SELECT id, name, kind, uscc, status FROM orgs WHERE id = ?').get(id) as Org | undefined;
 }
 
 export function applyOrg(ctx: Ctx, a: z.infer<typeof orgApplicationSchema>): { id: string; status: 'pending' } {
   const id = newId('org');
   ctx.db.transaction(() => {
-    ctx.db.prepare('INSERT INTO orgs (id, name, kind, uscc, status, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(id, a.name, a.kind, a.uscc, 'pending', ctx.now().toISOString());
+    stmt(ctx.db, 'INSERT INTO orgs (id, name, kind, uscc, status, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(id, a.name, a.kind, a.uscc, 'pending', ctx.now().toISOString());
     ctx.ledger.append('org.applied', id, { org: id, kind: a.kind });
   })();
   return { id, status: 'pending' };
@@ -57,16 +58,16 @@ const keyHash = (key: string) => createHash('sha256').update(key).digest();
 
 function issueKey(ctx: Ctx, org: string): string {
   const key = `dfx_${randomBytes(32).toString('base64url')}`;
-  ctx.db.prepare('INSERT INTO api_keys (hash, org, created_at) VALUES (?, ?, ?)').run(keyHash(key), org, ctx.now().toISOString());
+  stmt(ctx.db, 'INSERT INTO api_keys (hash, org, created_at) VALUES (?, ?, ?)').run(keyHash(key), org, ctx.now().toISOString());
   return key;
 }
 
 /** The regulator's organisation and key, created once on first start. */
 export function bootstrapRegulator(ctx: Ctx): { id: string; apiKey: string } | null {
-  if (ctx.db.prepare("SELECT 1 FROM orgs WHERE kind = 'regulator'").get()) return null;
+  if (stmt(ctx.db, "SELECT 1 FROM orgs WHERE kind = 'regulator'").get()) return null;
   const id = newId('org');
   return ctx.db.transaction(() => {
-    ctx.db.prepare('INSERT INTO orgs (id, name, kind, uscc, status, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(id, 'Financial regulator', 'regulator', '', 'admitted', ctx.now().toISOString());
+    stmt(ctx.db, 'INSERT INTO orgs (id, name, kind, uscc, status, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(id, 'Financial regulator', 'regulator', '', 'admitted', ctx.now().toISOString());
     ctx.ledger.append('org.applied', 'platform', { org: id, kind: 'regulator' });
     ctx.ledger.append('org.admitted', 'platform', { org: id });
     return { id, apiKey: issueKey(ctx, id) };
@@ -79,7 +80,7 @@ export function admitOrg(ctx: Ctx, regulator: Org, id: string): { id: string; st
     const org = getOrg(ctx, id);
     if (!org) throw platformError('ORG_UNKNOWN');
     if (org.status !== 'pending') throw platformError('ORG_STATE');
-    ctx.db.prepare("UPDATE orgs SET status = 'admitted' WHERE id = ?").run(id);
+    stmt(ctx.db, "UPDATE orgs SET status = 'admitted' WHERE id = ?").run(id);
     ctx.ledger.append('org.admitted', regulator.id, { org: id });
     return { id, status: 'admitted' as const, apiKey: issueKey(ctx, id) };
   })();
@@ -91,7 +92,7 @@ export function suspendOrg(ctx: Ctx, regulator: Org, id: string, reason: string)
     const org = getOrg(ctx, id);
     if (!org) throw platformError('ORG_UNKNOWN');
     if (org.status === 'suspended' || org.kind === 'regulator') throw platformError('ORG_STATE');
-    ctx.db.prepare("UPDATE orgs SET status = 'suspended' WHERE id = ?").run(id);
+    stmt(ctx.db, "UPDATE orgs SET status = 'suspended' WHERE id = ?").run(id);
     ctx.ledger.append('org.suspended', regulator.id, { org: id, reason: reason.slice(0, 500) });
   })();
   return { id, status: 'suspended' };
@@ -102,7 +103,7 @@ export function authenticate(ctx: Ctx, key: string | undefined): Org {
   if (!key) throw platformError('AUTH_MISSING');
   if (key.length > 200) throw platformError('AUTH_INVALID');
   const h = keyHash(key);
-  const row = ctx.db.prepare('SELECT hash, org FROM api_keys WHERE hash = ?').get(h) as { hash: Buffer; org: string } | undefined;
+  const row = stmt(ctx.db, 'SELECT hash, org FROM api_keys WHERE hash = ?').get(h) as { hash: Buffer; org: string } | undefined;
   if (!row || !timingSafeEqual(row.hash, h)) throw platformError('AUTH_INVALID');
   const org = getOrg(ctx, row.org) as Org;
   if (org.status !== 'admitted') throw platformError('ORG_NOT_ADMITTED');
@@ -120,7 +121,7 @@ export interface Approval {
 }
 
 function rowOf(ctx: Ctx, id: string): ModelRow {
-  const row = ctx.db.prepare('SELECT * FROM models WHERE id = ?').get(id) as ModelRow | undefined;
+  const row = stmt(ctx.db, 'SELECT * FROM models WHERE id = ?').get(id) as ModelRow | undefined;
   if (!row) throw platformError('MODEL_UNKNOWN');
   return row;
 }
@@ -196,7 +197,7 @@ export function rejectModel(ctx: Ctx, regulator: Org, id: string, reason: string
   ctx.db.transaction(() => {
     const row = rowOf(ctx, id);
     if (row.status !== 'vetted' && row.status !== 'vetting_failed') throw platformError('MODEL_STATE');
-    ctx.db.prepare("UPDATE models SET status = 'rejected', note = ? WHERE id = ?").run(reason, id);
+    stmt(ctx.db, "UPDATE models SET status = 'rejected', note = ? WHERE id = ?").run(reason, id);
     ctx.ledger.append('model.rejected', regulator.id, { model: id, digest: row.digest, reason: reason.slice(0, 500) });
   })();
   return { id, status: 'rejected' as const };
@@ -207,7 +208,7 @@ export function revokeModel(ctx: Ctx, regulator: Org, id: string, reason: string
   ctx.db.transaction(() => {
     const row = rowOf(ctx, id);
     if (row.status !== 'approved') throw platformError('MODEL_STATE');
-    ctx.db.prepare("UPDATE models SET status = 'revoked', note = ? WHERE id = ?").run(reason, id);
+    stmt(ctx.db, "UPDATE models SET status = 'revoked', note = ? WHERE id = ?").run(reason, id);
     ctx.ledger.append('model.revoked', regulator.id, { model: id, digest: row.digest, reason: reason.slice(0, 500) });
   })();
   return { id, status: 'revoked' as const };
@@ -215,8 +216,19 @@ export function revokeModel(ctx: Ctx, regulator: Org, id: string, reason: string
 
 export function catalog(ctx: Ctx, tag: string | undefined) {
   const now = ctx.now().toISOString();
-  const rows = ctx.db.prepare("SELECT * FROM models WHERE status = 'approved' AND expires_at > ? ORDER BY created_at").all(now) as ModelRow[];
+  const rows = stmt(ctx.db, "SELECT * FROM models WHERE status = 'approved' AND expires_at > ? ORDER BY created_at").all(now) as ModelRow[];
   return rows.map(publicCard).filter((c) => !tag || (c.manifest.tags ?? []).includes(tag));
+}
+
+// The digest check is cached against the exact stored text: any change to the manifest or
+// source in the database misses the cache and is hashed again.
+const verified = new Map<string, { manifest: string; source: string; approved: string | null; ok: boolean }>();
+function digestMatches(row: ModelRow): boolean {
+  const c = verified.get(row.id);
+  if (c && c.manifest === row.manifest && c.source === row.source && c.approved === row.approved_digest) return c.ok;
+  const ok = modelDigest({ manifestJson: JSON.parse(row.manifest) as unknown, source: row.source }) === row.approved_digest;
+  verified.set(row.id, { manifest: row.manifest, source: row.source, approved: row.approved_digest, ok });
+  return ok;
 }
 
 /**
@@ -224,11 +236,11 @@ export function catalog(ctx: Ctx, tag: string | undefined) {
  * digest that was approved. Returns its manifest.
  */
 export function runnableModel(ctx: Ctx, id: string): { row: ModelRow; manifest: Manifest } {
-  const row = ctx.db.prepare('SELECT * FROM models WHERE id = ?').get(id) as ModelRow | undefined;
+  const row = stmt(ctx.db, 'SELECT * FROM models WHERE id = ?').get(id) as ModelRow | undefined;
   if (!row) throw platformError('MODEL_UNKNOWN');
   const manifestJson = JSON.parse(row.manifest) as unknown;
   const manifest = parseManifest(manifestJson);
-  const intact = modelDigest({ manifestJson, source: row.source }) === row.approved_digest;
+  const intact = digestMatches(row);
   if (row.status !== 'approved' || !row.expires_at || Date.parse(row.expires_at) <= ctx.now().getTime() || !intact || !manifest) {
     throw platformError('MODEL_NOT_RUNNABLE');
   }
@@ -245,7 +257,7 @@ export function requestAccess(ctx: Ctx, bank: Org, modelId: string, purpose: str
   if (row.status !== 'approved') throw platformError('MODEL_UNKNOWN');
   const id = newId('acc');
   ctx.db.transaction(() => {
-    ctx.db.prepare('INSERT INTO access (id, model, bank, purpose, status, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(id, modelId, bank.id, purpose, 'requested', ctx.now().toISOString());
+    stmt(ctx.db, 'INSERT INTO access (id, model, bank, purpose, status, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(id, modelId, bank.id, purpose, 'requested', ctx.now().toISOString());
     ctx.ledger.append('access.requested', bank.id, { access: id, model: modelId, bank: bank.id, purpose });
   })();
   return { id, status: 'requested' as const };
@@ -254,12 +266,12 @@ export function requestAccess(ctx: Ctx, bank: Org, modelId: string, purpose: str
 function decideAccess(ctx: Ctx, provider: Org, id: string, status: 'granted' | 'denied', reason?: string) {
   requireKind(provider, 'fintech');
   ctx.db.transaction(() => {
-    const a = ctx.db.prepare('SELECT access.status, models.provider FROM access JOIN models ON models.id = access.model WHERE access.id = ?').get(id) as
+    const a = stmt(ctx.db, 'SELECT access.status, models.provider FROM access JOIN models ON models.id = access.model WHERE access.id = ?').get(id) as
       | { status: string; provider: string }
       | undefined;
     if (!a || a.provider !== provider.id) throw platformError('ACCESS_UNKNOWN');
     if (a.status !== 'requested') throw platformError('ACCESS_STATE');
-    ctx.db.prepare('UPDATE access SET status = ?, reason = ? WHERE id = ?').run(status, reason ?? null, id);
+    stmt(ctx.db, 'UPDATE access SET status = ?, reason = ? WHERE id = ?').run(status, reason ?? null, id);
     if (status === 'granted') ctx.ledger.append('access.granted', provider.id, { access: id });
     else ctx.ledger.append('access.denied', provider.id, { access: id, reason: (reason ?? '').slice(0, 500) });
   })();
@@ -270,7 +282,7 @@ export const grantAccess = (ctx: Ctx, provider: Org, id: string) => decideAccess
 export const denyAccess = (ctx: Ctx, provider: Org, id: string, reason: string) => decideAccess(ctx, provider, id, 'denied', reason);
 
 export function hasAccess(ctx: Ctx, bank: string, model: string, purpose: string): boolean {
-  return !!ctx.db.prepare("SELECT 1 FROM access WHERE bank = ? AND model = ? AND purpose = ? AND status = 'granted'").get(bank, model, purpose);
+  return !!stmt(ctx.db, "SELECT 1 FROM access WHERE bank = ? AND model = ? AND purpose = ? AND status = 'granted'").get(bank, model, purpose);
 }
 
 export const consentSchema = z
@@ -309,10 +321,10 @@ export function recordConsent(ctx: Ctx, channel: Org, c: z.infer<typeof consentS
 export function revokeConsent(ctx: Ctx, channel: Org, id: string) {
   requireKind(channel, 'channel');
   ctx.db.transaction(() => {
-    const c = ctx.db.prepare('SELECT channel, revoked_at FROM consents WHERE id = ?').get(id) as { channel: string; revoked_at: string | null } | undefined;
+    const c = stmt(ctx.db, 'SELECT channel, revoked_at FROM consents WHERE id = ?').get(id) as { channel: string; revoked_at: string | null } | undefined;
     if (!c || c.channel !== channel.id) throw platformError('CONSENT_UNKNOWN');
     if (c.revoked_at) throw platformError('CONSENT_STATE');
-    ctx.db.prepare('UPDATE consents SET revoked_at = ? WHERE id = ?').run(ctx.now().toISOString(), id);
+    stmt(ctx.db, 'UPDATE consents SET revoked_at = ? WHERE id = ?').run(ctx.now().toISOString(), id);
     ctx.ledger.append('consent.revoked', channel.id, { consent: id });
   })();
   return { id, status: 'revoked' as const };

@@ -62,6 +62,7 @@ export async function build(deps: ServerDeps): Promise<FastifyInstance> {
     ...(deps.logger ? { loggerInstance: deps.logger as unknown as FastifyBaseLogger } : { logger: false }),
     bodyLimit: settings.bodyLimit,
     keepAliveTimeout: 5000,
+    return503OnClosing: false, // answered below, in the platform's error format
     genReqId: () => randomBytes(8).toString('hex'),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
@@ -89,6 +90,9 @@ export async function build(deps: ServerDeps): Promise<FastifyInstance> {
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;
+  });
+  app.addHook('onRequest', async () => {
+    if (closing) throw serverError('SERVER_SHUTTING_DOWN');
   });
   app.addHook('onSend', async (_req, reply, payload) => {
     if (closing) void reply.header('connection', 'close');

@@ -4,7 +4,7 @@
 import type { Config } from '../core/config.js';
 import { createLogger } from '../core/logger.js';
 import { Platform } from '../sandbox/platform.js';
-import { build } from './app.js';
+import { build, type ServerDeps } from './app.js';
 
 export interface Running {
   url: string;
@@ -12,10 +12,10 @@ export interface Running {
   close(): Promise<void>;
 }
 
-export async function serve(config: Config, options: { quiet?: boolean } = {}): Promise<Running> {
+export async function serve(config: Config, options: { quiet?: boolean; server?: Omit<ServerDeps, 'platform' | 'logger'> } = {}): Promise<Running> {
   const logger = createLogger({ level: options.quiet ? 'warn' : config.logLevel }, { service: 'dfix' });
   const platform = await Platform.open(config);
-  const app = await build({ platform, logger });
+  const app = await build({ platform, logger, ...options.server });
   const address = await app.listen({ host: config.host, port: config.port });
   const tick = setInterval(() => {
     try {

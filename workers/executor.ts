@@ -99,9 +99,23 @@ function startCohort(run: Run): void {
     .catch(() => fail(run, controller.signal.aborted ? 'SANDBOX_TIMEOUT' : 'SANDBOX_MEMORY'));
 }
 
+// The run message (IPC) and its rows (data pipe) travel on different channels, so rows can
+// arrive first: hold them, within a bound, until the run is known.
+const early = new Map<number, Frame[]>();
+let earlyBytes = 0;
+const MAX_EARLY_BYTES = 256 * 1024 * 1024;
+/** Run ids only grow and IPC is ordered: a frame at or below the highest run seen, whose run is gone, is stale. */
+let highestRun = 0;
+
 function onFrame(f: Frame): void {
   const run = runs.get(f.id);
-  if (!run || run.failed) return; // a failed or unknown run: drop its data
+  if (!run) {
+    if (f.id <= highestRun || earlyBytes + f.payload.byteLength > MAX_EARLY_BYTES) return;
+    earlyBytes += f.payload.byteLength;
+    early.set(f.id, [...(early.get(f.id) ?? []), f]);
+    return;
+  }
+  if (run.failed) return; // a failed run: drop its data
   run.received += f.rows;
   if (f.payload.byteLength !== f.rows * run.msg.fields.length * 8 || run.received > run.msg.rows) return fail(run, 'SANDBOX_INPUT_INVALID');
   if (run.msg.mode === 'cohort') {
@@ -150,7 +164,14 @@ process.on('message', (raw: unknown) => {
     case 'run': {
       const run: Run = { msg: m, received: 0, written: 0, failed: false, controllers: new Set() };
       runs.set(m.id, run);
+      highestRun = Math.max(highestRun, m.id);
       if (m.mode === 'cohort') startCohort(run);
+      const held = early.get(m.id) ?? [];
+      early.delete(m.id);
+      for (const f of held) {
+        earlyBytes -= f.payload.byteLength;
+        onFrame(f);
+      }
       progress(run);
       return;
     }

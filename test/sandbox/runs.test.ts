@@ -125,6 +125,16 @@ describe('aggregate runs', () => {
     rmDir(w2.dir);
   });
 
+  it('answer identical questions asked at the same time once, charging once', async () => {
+    const before = budgetOf(w.platform.ctx, w.fintech.id)[0]!.spentMicros;
+    const q = { cohort: { district: 'dushuhu', sizeBand: 'micro' }, statistics: ['meanScore'] as 'meanScore'[] };
+    const answers = await Promise.all([agg(q), agg(q), agg(q), agg(q)]);
+    expect(new Set(answers.map((a) => a.runId)).size).toBe(1);
+    expect(answers.every((a) => a.status === 'released')).toBe(true);
+    expect(answers.filter((a) => a.cached).length).toBe(3);
+    expect(budgetOf(w.platform.ctx, w.fintech.id)[0]!.spentMicros - before).toBe(w.platform.ctx.policy.policy.privacy.epsilonMicrosPerStatistic);
+  });
+
   it('unit: overlap control allows 0 or at least 10 merchants of difference', () => {
     const a = Int32Array.from({ length: 50 }, (_, i) => i);
     expect(overlapDecision(a, [a], 10).status).toBe('PASS');

@@ -56,6 +56,19 @@ describe('executor transfer', () => {
     }
   });
 
+  it('serves many concurrent runs (rows may arrive before their run message)', async () => {
+    const executor = await Executor.start();
+    try {
+      const rows = (i: number) => Float64Array.from({ length: FIELDS.length }, (_, j) => (j === 0 ? i * 6 : 0));
+      const results = await Promise.all(
+        Array.from({ length: 64 }, (_, i) => executor.execute({ mode: i % 2 ? 'subjects' : 'cohort', source: NORMAL, fields: FIELDS, reasons: ['R01_A'], data: rows(i % 61) })),
+      );
+      expect(results.map((r) => r.scores[0])).toEqual(Array.from({ length: 64 }, (_, i) => 300 + 10 * (i % 61)));
+    } finally {
+      await executor.close();
+    }
+  });
+
   it('reassembles frames split anywhere', () => {
     const frames: Frame[] = [];
     const reader = new FrameReader((f) => frames.push(f), 1 << 20);

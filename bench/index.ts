@@ -2,6 +2,7 @@
 import { BenchContext } from './context.js';
 import { benchProjection, benchSeed } from './datasets.js';
 import { benchApi } from './api.js';
+import { benchEncryption } from './encryption.js';
 import { benchLedger } from './ledger.js';
 import { benchRuns } from './runs.js';
 import { benchCohort, benchExecutor } from './sandbox.js';
@@ -17,6 +18,7 @@ export const BENCHES: Record<string, Bench> = {
   ledger: benchLedger,
   runs: benchRuns,
   api: benchApi,
+  encryption: benchEncryption,
 };
 
 export async function runBenches(names: readonly string[], subjects: number, onFigure: (f: Figure) => void): Promise<void> {

@@ -58,7 +58,7 @@ export type SubjectsRequest = z.infer<typeof subjectsRequestSchema>;
 export interface RunAnswer {
   runId: string;
   status: 'released' | 'denied' | 'failed';
-  mode: 'aggregate' | 'subjects';
+  mode: 'aggregate' | 'subjects' | 'encrypted';
   decisions: Decision[];
   result?: AggregateResult | null;
   results?: (SubjectScore & { subject: string })[];
@@ -78,6 +78,10 @@ function sandboxCode(e: unknown): string {
 }
 
 /** Writes the run's row and its closing ledger entries in one transaction. */
+export function finishRun(ctx: RunCtx, answer: Omit<RunAnswer, 'ledger'>, entries: () => number): RunAnswer {
+  return finish(ctx, answer, entries);
+}
+
 function finish(ctx: RunCtx, answer: Omit<RunAnswer, 'ledger'>, entries: () => number): RunAnswer {
   return ctx.db.transaction(() => {
     const seq = entries();
@@ -85,6 +89,10 @@ function finish(ctx: RunCtx, answer: Omit<RunAnswer, 'ledger'>, entries: () => n
     stmt(ctx.db, 'UPDATE runs SET status = ?, record = ?, ledger_seq = ? WHERE id = ?').run(answer.status, JSON.stringify(full), seq, answer.runId);
     return full;
   })();
+}
+
+export function beginRun(ctx: RunCtx, org: Org, runId: string, mode: string, model: string, fields: Record<string, string | number>): void {
+  begin(ctx, org, runId, mode, model, fields);
 }
 
 function begin(ctx: RunCtx, org: Org, runId: string, mode: string, model: string, fields: Record<string, string | number>): void {
@@ -188,7 +196,9 @@ async function aggregateOnce(ctx: RunCtx, org: Org, req: AggregateRequest, plan:
 }
 
 /** After a run has begun, an unexpected failure is recorded as run.failed, never left open. */
-async function recorded(ctx: RunCtx, runId: string, mode: 'aggregate' | 'subjects', work: () => Promise<RunAnswer>): Promise<RunAnswer> {
+export const recordedRun = (ctx: RunCtx, runId: string, mode: RunAnswer['mode'], work: () => Promise<RunAnswer>) => recorded(ctx, runId, mode, work);
+
+async function recorded(ctx: RunCtx, runId: string, mode: RunAnswer['mode'], work: () => Promise<RunAnswer>): Promise<RunAnswer> {
   try {
     return await work();
   } catch (e) {

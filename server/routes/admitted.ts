@@ -10,10 +10,11 @@ import { dummyCsv, dummyJson, dummyTable } from '../../datasets/dummy.js';
 import type { Platform } from '../../sandbox/platform.js';
 import { aggregateRequestSchema, budgetOf, getRun, runAggregate, runSubjects, subjectsRequestSchema } from '../../sandbox/runs.js';
 import type { Org } from '../../sandbox/state.js';
+import { encryptedRequestSchema, runEncrypted } from '../../sandbox/encrypted.js';
 import { catalog, getModel } from '../../sandbox/workflows.js';
 import { idParams, queryInt } from './params.js';
 
-export const runRequestSchema = z.discriminatedUnion('mode', [aggregateRequestSchema, subjectsRequestSchema]);
+export const runRequestSchema = z.discriminatedUnion('mode', [aggregateRequestSchema, subjectsRequestSchema, encryptedRequestSchema]);
 
 export function admittedRoutes(platform: Platform) {
   return (app: FastifyInstance) => {
@@ -51,11 +52,25 @@ export function admittedRoutes(platform: Platform) {
     r.get('/v1/catalog', { schema: { tags: ['models'], summary: 'Approved models as public cards', querystring: z.object({ tag: z.string().max(32).optional() }).strict() } }, async (req) =>
       catalog(ctx, req.query.tag),
     );
-    r.post('/v1/runs', { schema: { tags: ['runs'], summary: 'Run an approved model: aggregate (provider, regulator) or subjects (bank with access)', body: runRequestSchema } }, async (req) => {
-      const org = req.org as Org;
-      const body = req.body;
-      return body.mode === 'aggregate' ? runAggregate(ctx, org, body) : runSubjects(ctx, org, body);
-    });
+    r.post(
+      '/v1/runs',
+      {
+        bodyLimit: 16 * 1024 * 1024, // encrypted runs carry ciphertexts
+        schema: { tags: ['runs'], summary: 'Run an approved model: aggregate (provider, regulator), subjects or encrypted (bank with access)', body: runRequestSchema },
+      },
+      async (req) => {
+        const org = req.org as Org;
+        const body = req.body;
+        switch (body.mode) {
+          case 'aggregate':
+            return runAggregate(ctx, org, body);
+          case 'subjects':
+            return runSubjects(ctx, org, body);
+          case 'encrypted':
+            return runEncrypted(ctx, org, body);
+        }
+      },
+    );
     r.get('/v1/runs/:id', { schema: { tags: ['runs'], summary: 'A run as recorded (requester, regulator)', params: idParams } }, async (req) => getRun(ctx, req.org as Org, req.params.id));
     r.get('/v1/budget', { schema: { tags: ['runs'], summary: "This organisation's privacy budget per dataset version" } }, async (req) => budgetOf(ctx, (req.org as Org).id));
     r.get('/v1/ledger/checkpoint', { schema: { tags: ['ledger'], summary: 'The latest signed checkpoint' } }, async () => {

@@ -1,0 +1,85 @@
+// The encrypted run mode: per-subject government partial scores from the sandbox, combined
+// with the bank's encrypted features under the bank's key (encryption/). Consent, access
+// and the ledger apply as in the subjects mode; the ledger records digests of the
+// ciphertexts in and out, never their bytes. The evaluation runs in the platform process.
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { stmt } from '../core/sqlite.js';
+import { isValidUscc } from '../datasets/uscc.js';
+import { evaluateJoint, validateJointInput } from '../encryption/evaluate.js';
+import { consentValid, type ConsentRecord } from '../policies/consent.js';
+import type { Decision } from '../policies/decision.js';
+import { platformError } from './errors.js';
+import { checkedScores } from './scoring.js';
+import { newId, type Org } from './state.js';
+import { hasAccess, requireKind, runnableModel, subjectDigest } from './workflows.js';
+import type { RunAnswer, RunCtx } from './runs.js';
+import { finishRun, beginRun, recordedRun } from './runs.js';
+
+const b64 = z.string().max(8 * 1024 * 1024).regex(/^[A-Za-z0-9+/]*={0,2}$/);
+
+export const encryptedRequestSchema = z
+  .object({
+    mode: z.literal('encrypted'),
+    modelId: z.string().max(64),
+    subjects: z.array(z.string().max(32)).min(1).max(4096),
+    purpose: z.string().regex(/^[a-z][a-z0-9-]{1,40}$/),
+    publicKey: b64,
+    ciphertexts: z.array(b64).min(1).max(32),
+  })
+  .strict();
+export type EncryptedRequest = z.infer<typeof encryptedRequestSchema>;
+
+const digest = (b: Uint8Array) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+
+export async function runEncrypted(ctx: RunCtx, bank: Org, req: EncryptedRequest): Promise<RunAnswer & { ciphertext?: string; slots?: number }> {
+  requireKind(bank, 'bank');
+  const { row, manifest } = runnableModel(ctx, req.modelId);
+  const features = manifest.bankFeatures ?? [];
+  if (features.length === 0) throw platformError('RUN_BAD_REQUEST', { detail: 'model has no bank features' });
+  if (!hasAccess(ctx, bank.id, req.modelId, req.purpose)) throw platformError('ACCESS_NOT_GRANTED');
+  const params = ctx.policy.policy.encryption;
+  if (req.subjects.length > params.polyModulusDegree / 2) throw platformError('RUN_BAD_REQUEST', { detail: 'subjects' });
+  if (new Set(req.subjects).size !== req.subjects.length || !req.subjects.every(isValidUscc)) throw platformError('SUBJECT_INVALID');
+  const publicKey = Buffer.from(req.publicKey, 'base64');
+  const ciphertexts = req.ciphertexts.map((c) => Buffer.from(c, 'base64'));
+  await validateJointInput(params, publicKey, ciphertexts, features.length); // bad input: a 4xx before anything runs
+
+  const q = stmt(ctx.db, 'SELECT subject, bank, purpose, model, expires_at AS expiresAt, revoked_at AS revokedAt FROM consents WHERE bank = ? AND subject = ?');
+  const valid = (s: string) => (q.all(bank.id, s) as ConsentRecord[]).some((c) => consentValid(c, { bank: bank.id, purpose: req.purpose, model: req.modelId, now: ctx.now() }));
+  const idx = ctx.vault.resolve(req.subjects);
+  const scoredSlots = req.subjects.map((s, i) => (idx[i] as number) >= 0 && valid(s));
+  const runId = newId('run');
+  const digests = { publicKey: digest(publicKey), ciphertexts: ciphertexts.map(digest) };
+  ctx.db.transaction(() =>
+    beginRun(ctx, bank, runId, 'encrypted', req.modelId, {
+      digest: row.approved_digest as string,
+      dataset: ctx.vault.info.version,
+      policy: ctx.policy.digest,
+      request: `sha256:${createHash('sha256').update(JSON.stringify({ subjects: req.subjects.map(subjectDigest), ...digests })).digest('hex')}`,
+    }),
+  )();
+  return recordedRun(ctx, runId, 'encrypted', async () => {
+    const decisions: Decision[] = [{ rule: 'consent:valid', status: 'PASS', action: 'score-consented-only', params: { requested: req.subjects.length } }];
+    const rows = Int32Array.from(req.subjects.map((_, i) => i).filter((i) => scoredSlots[i]), (i) => idx[i] as number);
+    const partial = new Float64Array(req.subjects.length);
+    if (rows.length) {
+      const out = await ctx.executor.execute({ mode: 'subjects', source: row.source, fields: manifest.inputs, reasons: manifest.output.reasons, data: ctx.vault.project(manifest.inputs, rows).data });
+      decisions.push(...checkedScores(out, rows.length, manifest.output).decisions);
+      let r = 0;
+      req.subjects.forEach((_, i) => {
+        if (scoredSlots[i]) partial[i] = out.scores[r++] as number;
+      });
+    }
+    // consent again, just before anything leaves
+    const consented = req.subjects.map((s, i) => (scoredSlots[i] as boolean) && valid(s));
+    decisions.push({ rule: 'consent:recheck', status: 'PASS', action: 'mask-revoked', params: { checkedAtRelease: true } });
+    const result = await evaluateJoint({ params, publicKey, ciphertexts, weights: features.map((f) => f.weight), partial, consented, floodingSigma: 0.001 });
+    const notScored = consented.filter((c) => !c).length;
+    const answer = { runId, status: 'released' as const, mode: 'encrypted' as const, decisions, notScored, slots: req.subjects.length, ciphertext: Buffer.from(result).toString('base64') };
+    return finishRun(ctx, answer as never, () => {
+      ctx.ledger.append('run.executed', 'platform', { run: runId, resources: { rows: rows.length, slots: req.subjects.length } });
+      return ctx.ledger.append('run.released', 'platform', { run: runId, output: digest(result), inputs: digests, decisions: decisions.map((d) => ({ rule: d.rule, status: d.status, action: d.action })), budget: 0 }).seq;
+    }) as RunAnswer & { ciphertext: string; slots: number };
+  });
+}

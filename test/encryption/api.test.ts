@@ -1,0 +1,108 @@
+// Encrypted joint scoring through the HTTP API, with the bank's helper.
+import fs from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../core/config.js';
+import { seedVault } from '../../datasets/store.js';
+import { BankKeys } from '../../encryption/bank.js';
+import { readPackage } from '../../models/package.js';
+import { Platform } from '../../sandbox/platform.js';
+import { build } from '../../server/app.js';
+import { Executor } from '../../workers/client.js';
+import { REFERENCE, strangerUscc } from '../helpers/platform.js';
+import { rmDir, tmpDir } from '../helpers/tmp.js';
+
+let executor: Executor;
+let dir: string;
+let platform: Platform;
+let app: FastifyInstance;
+let bankKeys: BankKeys;
+const keys: Record<string, string> = {};
+const ids: Record<string, string> = {};
+const WEIGHTS = [2.5, 0.001];
+
+async function call(method: string, url: string, who: string, body?: unknown) {
+  const r = await app.inject({ method: method as 'POST', url, headers: { authorization: `Bearer ${keys[who]}` }, ...(body !== undefined ? { payload: body as object } : {}) });
+  return { status: r.statusCode, json: JSON.parse(r.body) };
+}
+
+beforeAll(async () => {
+  executor = await Executor.start();
+  dir = tmpDir('dfix-he-');
+  const config = resolveConfig({ dataDir: dir }, {});
+  seedVault(config.vaultPath, { subjects: 1600, seed: 20240601 });
+  platform = await Platform.open(config, { executor });
+  app = await build({ platform });
+  keys.regulator = (JSON.parse(fs.readFileSync(platform.bootstrapFile, 'utf8')) as { apiKey: string }).apiKey;
+  for (const kind of ['fintech', 'bank', 'channel']) {
+    const a = await app.inject({ method: 'POST', url: '/v1/orgs', payload: { name: kind, kind, uscc: '91350100M000100Y43' } });
+    ids[kind] = JSON.parse(a.body).id;
+    keys[kind] = (await call('POST', `/v1/orgs/${ids[kind]}/admit`, 'regulator')).json.apiKey;
+  }
+  const pkg = readPackage(REFERENCE);
+  const manifest = { ...(pkg.manifestJson as object), bankFeatures: [{ name: 'bank_repayment_months', weight: WEIGHTS[0] }, { name: 'bank_deposit_avg', weight: WEIGHTS[1] }] };
+  ids.model = (await call('POST', '/v1/models', 'fintech', { manifest, source: pkg.source })).json.id;
+  await call('POST', `/v1/models/${ids.model}/approve`, 'regulator', {});
+  const acc = await call('POST', `/v1/models/${ids.model}/access`, 'bank', { purpose: 'credit-assessment' });
+  await call('POST', `/v1/access/${acc.json.id}/grant`, 'fintech');
+  bankKeys = await BankKeys.generate(platform.ctx.policy.policy.encryption);
+});
+afterAll(async () => {
+  bankKeys.dispose();
+  await app.close();
+  await platform.close();
+  await executor.close();
+  rmDir(dir);
+});
+
+describe('encrypted runs over HTTP', () => {
+  it('give the bank correct joint scores for consented merchants, and noise near zero elsewhere', async () => {
+    const merchants = platform.ctx.vault.usccOf(Int32Array.from([3, 4, 5]));
+    for (const m of merchants.slice(0, 2)) await call('POST', '/v1/consents', 'channel', { subject: m, bank: ids.bank, purpose: 'credit-assessment', expiresAt: '2099-01-01T00:00:00Z' });
+    const subjects = [...merchants, strangerUscc(9)];
+    const repayment = Float64Array.from([12, 30, 7, 1]);
+    const deposits = Float64Array.from([52_000.5, 1_200, 900_000, 10]);
+    const ciphertexts = bankKeys.encryptFeatures([repayment, deposits]).map((c) => Buffer.from(c).toString('base64'));
+    const publicKey = Buffer.from(bankKeys.publicKey()).toString('base64');
+    const r = await call('POST', '/v1/runs', 'bank', { mode: 'encrypted', modelId: ids.model, subjects, purpose: 'credit-assessment', publicKey, ciphertexts });
+    expect(r.status).toBe(200);
+    expect(r.json).toMatchObject({ status: 'released', mode: 'encrypted', notScored: 2, slots: 4 });
+    expect(JSON.stringify(r.json)).not.toMatch(/2\.5|0\.001/); // the weights never appear in a reply
+    const joint = bankKeys.decrypt(Buffer.from(r.json.ciphertext, 'base64'), 4);
+    // the government part, as the subjects mode gives it
+    const plain = await call('POST', '/v1/runs', 'bank', { mode: 'subjects', modelId: ids.model, subjects: merchants.slice(0, 2), purpose: 'credit-assessment' });
+    for (let i = 0; i < 2; i++) {
+      const expected = plain.json.results[i].score + WEIGHTS[0]! * repayment[i]! + WEIGHTS[1]! * deposits[i]!;
+      expect(Math.abs(joint[i]! - expected)).toBeLessThan(0.01);
+    }
+    expect(Math.abs(joint[2]!)).toBeLessThan(1e-3);
+    expect(Math.abs(joint[3]!)).toBeLessThan(1e-3);
+    // the ledger has digests of the ciphertexts, never their bytes
+    const text = [...platform.ctx.ledger.exportLines()].join('\n');
+    expect(text).toMatch(/"mode":"encrypted"/);
+    expect(text).not.toContain(ciphertexts[0]!.slice(0, 64));
+    // the public card does not show the weights
+    const card = await call('GET', `/v1/models/${ids.model}`, 'bank');
+    expect(card.json.manifest.bankFeatures).toEqual([{ name: 'bank_repayment_months' }, { name: 'bank_deposit_avg' }]);
+  });
+
+  it('refuses tampered or mismatched ciphertexts with a 4xx before any run starts', async () => {
+    const subjects = platform.ctx.vault.usccOf(Int32Array.from([3]));
+    const cts = bankKeys.encryptFeatures([new Float64Array([1]), new Float64Array([2])]);
+    const bad = Buffer.from(cts[0]!);
+    bad[40] = bad[40]! ^ 0xff;
+    const runs = () => platform.ctx.db.prepare('SELECT count(*) FROM runs').pluck().get();
+    const before = runs();
+    const publicKey = Buffer.from(bankKeys.publicKey()).toString('base64');
+    for (const [ciphertexts, code] of [
+      [[bad.toString('base64'), Buffer.from(cts[1]!).toString('base64')], 'ENCRYPTION_CIPHERTEXT_INVALID'],
+      [[Buffer.from(cts[0]!).toString('base64')], 'ENCRYPTION_COUNT_MISMATCH'],
+    ] as const) {
+      const r = await call('POST', '/v1/runs', 'bank', { mode: 'encrypted', modelId: ids.model, subjects, purpose: 'credit-assessment', publicKey, ciphertexts });
+      expect([r.status, r.json.code]).toEqual([400, code]);
+    }
+    const r = await call('POST', '/v1/runs', 'bank', { mode: 'encrypted', modelId: ids.model, subjects, purpose: 'credit-assessment', publicKey: 'AAAA', ciphertexts: cts.map((c) => Buffer.from(c).toString('base64')) });
+    expect([r.status, r.json.code]).toEqual([400, 'ENCRYPTION_KEY_INVALID']);
+    expect(runs()).toBe(before);
+  });
+});

@@ -108,6 +108,19 @@ export async function evaluateJoint(input: JointInput): Promise<Uint8Array> {
   }
 }
 
+/** Checks that bytes are a public key of these parameters. */
+export async function validatePublicKey(params: CkksParameters, publicKey: Uint8Array): Promise<void> {
+  const { seal, context } = await ckks(params);
+  const pk = seal.PublicKey();
+  try {
+    pk.loadArray(context, publicKey);
+  } catch {
+    throw encryptionError('ENCRYPTION_KEY_INVALID');
+  } finally {
+    pk.delete();
+  }
+}
+
 /** Loads and checks the bank's key and ciphertexts without computing anything (bad input first). */
 export async function validateJointInput(params: CkksParameters, publicKey: Uint8Array, ciphertexts: readonly Uint8Array[], features: number): Promise<void> {
   const c = await ckks(params);

@@ -23,6 +23,7 @@ export const ENTRY_FIELDS = {
   'access.denied': ['access', 'reason'],
   'consent.granted': ['consent', 'subject', 'bank', 'purpose', 'expiresAt'],
   'consent.revoked': ['consent'],
+  'bank.key.registered': ['key', 'bank', 'digest'],
   'run.requested': ['run', 'mode', 'model', 'digest', 'dataset', 'policy', 'request'],
   'run.denied': ['run', 'decisions'],
   'run.executed': ['run', 'resources'],

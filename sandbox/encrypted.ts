@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { stmt } from '../core/sqlite.js';
 import { isValidUscc } from '../datasets/uscc.js';
-import { evaluateJoint, validateJointInput } from '../encryption/evaluate.js';
+import { encryptionError } from '../encryption/errors.js';
+import { evaluateJoint, validateJointInput, validatePublicKey } from '../encryption/evaluate.js';
 import { consentValid, type ConsentRecord } from '../policies/consent.js';
 import type { Decision } from '../policies/decision.js';
 import { platformError } from './errors.js';
@@ -24,10 +25,27 @@ export const encryptedRequestSchema = z
     modelId: z.string().max(64),
     subjects: z.array(z.string().max(32)).min(1).max(4096),
     purpose: z.string().regex(/^[a-z][a-z0-9-]{1,40}$/),
-    publicKey: b64,
+    /** A public key the bank registered (POST /v1/keys). */
+    publicKeyId: z.string().max(64),
     ciphertexts: z.array(b64).min(1).max(32),
   })
   .strict();
+
+export const keyRegistrationSchema = z.object({ publicKey: b64 }).strict();
+
+/** A bank registers its CKKS public key once; results are re-randomised under it. */
+export async function registerBankKey(ctx: RunCtx, bank: Org, publicKeyB64: string): Promise<{ id: string; digest: string }> {
+  requireKind(bank, 'bank');
+  const key = Buffer.from(publicKeyB64, 'base64');
+  await validatePublicKey(ctx.policy.policy.encryption, key);
+  const id = newId('key');
+  const d = digest(key);
+  ctx.db.transaction(() => {
+    stmt(ctx.db, 'INSERT INTO bank_keys (id, bank, key, digest, created_at) VALUES (?, ?, ?, ?, ?)').run(id, bank.id, key, d, ctx.now().toISOString());
+    ctx.ledger.append('bank.key.registered', bank.id, { key: id, bank: bank.id, digest: d });
+  })();
+  return { id, digest: d };
+}
 export type EncryptedRequest = z.infer<typeof encryptedRequestSchema>;
 
 const digest = (b: Uint8Array) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
@@ -41,7 +59,9 @@ export async function runEncrypted(ctx: RunCtx, bank: Org, req: EncryptedRequest
   const params = ctx.policy.policy.encryption;
   if (req.subjects.length > params.polyModulusDegree / 2) throw platformError('RUN_BAD_REQUEST', { detail: 'subjects' });
   if (new Set(req.subjects).size !== req.subjects.length || !req.subjects.every(isValidUscc)) throw platformError('SUBJECT_INVALID');
-  const publicKey = Buffer.from(req.publicKey, 'base64');
+  const keyRow = stmt(ctx.db, 'SELECT bank, key FROM bank_keys WHERE id = ?').get(req.publicKeyId) as { bank: string; key: Buffer } | undefined;
+  if (!keyRow || keyRow.bank !== bank.id) throw encryptionError('ENCRYPTION_KEY_UNKNOWN');
+  const publicKey = keyRow.key;
   const ciphertexts = req.ciphertexts.map((c) => Buffer.from(c, 'base64'));
   await validateJointInput(params, publicKey, ciphertexts, features.length); // bad input: a 4xx before anything runs
 

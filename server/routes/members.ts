@@ -4,6 +4,7 @@ import type { Platform } from '../../sandbox/platform.js';
 import type { Org } from '../../sandbox/state.js';
 import { accessRequestSchema, consentSchema, denyAccess, grantAccess, recordConsent, requestAccess, revokeConsent, submissionSchema, submitModel } from '../../sandbox/workflows.js';
 import { idParams, reasonBody } from './params.js';
+import { keyRegistrationSchema, registerBankKey } from '../../sandbox/encrypted.js';
 
 export function fintechRoutes(platform: Platform) {
   return (app: FastifyInstance) => {
@@ -22,6 +23,9 @@ export function fintechRoutes(platform: Platform) {
 export function bankRoutes(platform: Platform) {
   return (app: FastifyInstance) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
+    r.post('/v1/keys', { bodyLimit: 4 * 1024 * 1024, schema: { tags: ['bank'], summary: 'Register a CKKS public key for encrypted runs (the secret key stays with the bank)', body: keyRegistrationSchema } }, async (req, reply) =>
+      reply.status(201).send(await registerBankKey(platform.ctx, req.org as Org, req.body.publicKey)),
+    );
     r.post('/v1/models/:id/access', { schema: { tags: ['bank'], summary: 'Request access to an approved model for a purpose', params: idParams, body: accessRequestSchema } }, async (req, reply) =>
       reply.status(201).send(requestAccess(platform.ctx, req.org as Org, req.params.id, req.body.purpose)),
     );

@@ -63,8 +63,10 @@ describe('encrypted runs over HTTP', () => {
     const repayment = Float64Array.from([12, 30, 7, 1]);
     const deposits = Float64Array.from([52_000.5, 1_200, 900_000, 10]);
     const ciphertexts = bankKeys.encryptFeatures([repayment, deposits]).map((c) => Buffer.from(c).toString('base64'));
-    const publicKey = Buffer.from(bankKeys.publicKey()).toString('base64');
-    const r = await call('POST', '/v1/runs', 'bank', { mode: 'encrypted', modelId: ids.model, subjects, purpose: 'credit-assessment', publicKey, ciphertexts });
+    const reg = await call('POST', '/v1/keys', 'bank', { publicKey: Buffer.from(bankKeys.publicKey()).toString('base64') });
+    expect(reg.status).toBe(201);
+    ids.key = reg.json.id;
+    const r = await call('POST', '/v1/runs', 'bank', { mode: 'encrypted', modelId: ids.model, subjects, purpose: 'credit-assessment', publicKeyId: ids.key, ciphertexts });
     expect(r.status).toBe(200);
     expect(r.json).toMatchObject({ status: 'released', mode: 'encrypted', notScored: 2, slots: 4 });
     expect(JSON.stringify(r.json)).not.toMatch(/2\.5|0\.001/); // the weights never appear in a reply
@@ -93,16 +95,20 @@ describe('encrypted runs over HTTP', () => {
     bad[40] = bad[40]! ^ 0xff;
     const runs = () => platform.ctx.db.prepare('SELECT count(*) FROM runs').pluck().get();
     const before = runs();
-    const publicKey = Buffer.from(bankKeys.publicKey()).toString('base64');
+    const publicKeyId = ids.key;
     for (const [ciphertexts, code] of [
       [[bad.toString('base64'), Buffer.from(cts[1]!).toString('base64')], 'ENCRYPTION_CIPHERTEXT_INVALID'],
       [[Buffer.from(cts[0]!).toString('base64')], 'ENCRYPTION_COUNT_MISMATCH'],
     ] as const) {
-      const r = await call('POST', '/v1/runs', 'bank', { mode: 'encrypted', modelId: ids.model, subjects, purpose: 'credit-assessment', publicKey, ciphertexts });
+      const r = await call('POST', '/v1/runs', 'bank', { mode: 'encrypted', modelId: ids.model, subjects, purpose: 'credit-assessment', publicKeyId, ciphertexts });
       expect([r.status, r.json.code]).toEqual([400, code]);
     }
-    const r = await call('POST', '/v1/runs', 'bank', { mode: 'encrypted', modelId: ids.model, subjects, purpose: 'credit-assessment', publicKey: 'AAAA', ciphertexts: cts.map((c) => Buffer.from(c).toString('base64')) });
-    expect([r.status, r.json.code]).toEqual([400, 'ENCRYPTION_KEY_INVALID']);
+    const good = cts.map((c) => Buffer.from(c).toString('base64'));
+    const unknown = await call('POST', '/v1/runs', 'bank', { mode: 'encrypted', modelId: ids.model, subjects, purpose: 'credit-assessment', publicKeyId: 'key_nope', ciphertexts: good });
+    expect([unknown.status, unknown.json.code]).toEqual([404, 'ENCRYPTION_KEY_UNKNOWN']);
+    const badKey = await call('POST', '/v1/keys', 'bank', { publicKey: 'AAAA' });
+    expect([badKey.status, badKey.json.code]).toEqual([400, 'ENCRYPTION_KEY_INVALID']);
+    expect((await call('POST', '/v1/keys', 'fintech', { publicKey: 'AAAA' })).status).toBe(403);
     expect(runs()).toBe(before);
   });
 });

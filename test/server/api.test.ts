@@ -166,6 +166,7 @@ describe('authorisation matrix', () => {
     ['POST', '/v1/models/mdl_x/revoke', { reason: 'r' }, ['regulator']],
     ['GET', '/v1/catalog', undefined, ['fintech', 'bank', 'channel', 'regulator']],
     ['POST', '/v1/models/mdl_x/access', { purpose: 'credit-assessment' }, ['bank']],
+    ['POST', '/v1/keys', { publicKey: 'AAAA' }, ['bank']],
     ['POST', '/v1/access/acc_x/grant', undefined, ['fintech']],
     ['POST', '/v1/access/acc_x/deny', { reason: 'r' }, ['fintech']],
     ['POST', '/v1/consents', { subject: '91350100M000100Y43', bank: 'org_x', purpose: 'credit-assessment', expiresAt: '2099-01-01T00:00:00Z' }, ['channel']],

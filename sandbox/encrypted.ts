@@ -8,7 +8,7 @@ import { stmt } from '../core/sqlite.js';
 import { isValidUscc } from '../datasets/uscc.js';
 import { encryptionError } from '../encryption/errors.js';
 import { evaluateJoint, validateJointInput, validatePublicKey } from '../encryption/evaluate.js';
-import { consentValid, type ConsentRecord } from '../policies/consent.js';
+import { consentValid, quotaDay, type ConsentRecord } from '../policies/consent.js';
 import type { Decision } from '../policies/decision.js';
 import { platformError } from './errors.js';
 import { checkedScores } from './scoring.js';
@@ -68,7 +68,13 @@ export async function runEncrypted(ctx: RunCtx, bank: Org, req: EncryptedRequest
   const q = stmt(ctx.db, 'SELECT subject, bank, purpose, model, expires_at AS expiresAt, revoked_at AS revokedAt FROM consents WHERE bank = ? AND subject = ?');
   const valid = (s: string) => (q.all(bank.id, s) as ConsentRecord[]).some((c) => consentValid(c, { bank: bank.id, purpose: req.purpose, model: req.modelId, now: ctx.now() }));
   const idx = ctx.vault.resolve(req.subjects);
-  const scoredSlots = req.subjects.map((s, i) => (idx[i] as number) >= 0 && valid(s));
+  // one encrypted evaluation per merchant per bank per day: each one is a linear equation
+  // in the provider's weights (see encryption/README.md), so repeats are not computed
+  const day = quotaDay(ctx.now());
+  const quotaKey = `enc:${row.approved_digest as string}`;
+  const usedToday = (s: string) => stmt(ctx.db, 'SELECT 1 FROM subject_results WHERE bank = ? AND subject = ? AND model = ? AND day = ?').get(bank.id, s, quotaKey, day) !== undefined;
+  const overQuota = req.subjects.filter((s) => usedToday(s)).length;
+  const scoredSlots = req.subjects.map((s, i) => (idx[i] as number) >= 0 && valid(s) && !usedToday(s));
   const runId = newId('run');
   const digests = { publicKey: digest(publicKey), ciphertexts: ciphertexts.map(digest) };
   ctx.db.transaction(() =>
@@ -80,7 +86,10 @@ export async function runEncrypted(ctx: RunCtx, bank: Org, req: EncryptedRequest
     }),
   )();
   return recordedRun(ctx, runId, 'encrypted', async () => {
-    const decisions: Decision[] = [{ rule: 'consent:valid', status: 'PASS', action: 'score-consented-only', params: { requested: req.subjects.length } }];
+    const decisions: Decision[] = [
+      { rule: 'consent:valid', status: 'PASS', action: 'score-consented-only', params: { requested: req.subjects.length } },
+      { rule: 'consent:daily-quota', status: overQuota ? 'REVIEW' : 'PASS', action: overQuota ? 'mask-repeats' : 'none', params: { perMerchantPerBankPerDay: 1 } },
+    ];
     const rows = Int32Array.from(req.subjects.map((_, i) => i).filter((i) => scoredSlots[i]), (i) => idx[i] as number);
     const partial = new Float64Array(req.subjects.length);
     if (rows.length) {
@@ -94,10 +103,16 @@ export async function runEncrypted(ctx: RunCtx, bank: Org, req: EncryptedRequest
     // consent again, just before anything leaves
     const consented = req.subjects.map((s, i) => (scoredSlots[i] as boolean) && valid(s));
     decisions.push({ rule: 'consent:recheck', status: 'PASS', action: 'mask-revoked', params: { checkedAtRelease: true } });
-    const result = await evaluateJoint({ params, publicKey, ciphertexts, weights: features.map((f) => f.weight), partial, consented, floodingSigma: 0.001 });
+    const joint = { params, publicKey, ciphertexts, weights: features.map((f) => f.weight), partial, consented, floodingSigma: 0.001 };
+    // in the crypto process (off the server's event loop), or in-process where there is none
+    const result = ctx.crypto ? await ctx.crypto.run(joint, (code) => encryptionError(code as never)) : await evaluateJoint(joint);
     const notScored = consented.filter((c) => !c).length;
     const answer = { runId, status: 'released' as const, mode: 'encrypted' as const, decisions, notScored, slots: req.subjects.length, ciphertext: Buffer.from(result).toString('base64') };
     return finishRun(ctx, answer as never, () => {
+      const mark = stmt(ctx.db, 'INSERT OR IGNORE INTO subject_results (bank, subject, model, day, result) VALUES (?, ?, ?, ?, ?)');
+      req.subjects.forEach((s, i) => {
+        if (consented[i]) mark.run(bank.id, s, quotaKey, day, '"encrypted"');
+      });
       ctx.ledger.append('run.executed', 'platform', { run: runId, resources: { rows: rows.length, slots: req.subjects.length } });
       return ctx.ledger.append('run.released', 'platform', { run: runId, output: digest(result), inputs: digests, decisions: decisions.map((d) => ({ rule: d.rule, status: d.status, action: d.action })), budget: 0 }).seq;
     }) as RunAnswer & { ciphertext: string; slots: number };

@@ -11,6 +11,7 @@ import { loadOrCreateSigner } from '../ledger/keys.js';
 import { Ledger } from '../ledger/log.js';
 import { loadPolicy, type LoadedPolicy } from '../policies/policy.schema.js';
 import { Executor } from '../workers/client.js';
+import { CryptoProcess } from '../workers/crypto-client.js';
 import type { RunCtx } from './runs.js';
 import { migrate } from './state.js';
 import { bootstrapRegulator } from './workflows.js';
@@ -67,7 +68,15 @@ export class Platform {
     const state = openPlatformState(config);
     migrate(state.db);
     const executor = options.executor ?? (await Executor.start());
-    const ctx: RunCtx = { db: state.db, ledger: state.ledger, executor, vault, policy: options.policy ?? loadPolicy(), now: options.now ?? (() => new Date()) };
+    const ctx: RunCtx = {
+      db: state.db,
+      ledger: state.ledger,
+      executor,
+      vault,
+      crypto: new CryptoProcess(),
+      policy: options.policy ?? loadPolicy(),
+      now: options.now ?? (() => new Date()),
+    };
     const p = new Platform(config, ctx, state, !options.executor);
     const boot = bootstrapRegulator(ctx);
     if (boot) writeFileAtomic(p.bootstrapFile, `${JSON.stringify({ orgId: boot.id, apiKey: boot.apiKey, note: 'The regulator key. Shown once; keep it safe.' }, null, 2)}\n`, 0o600);
@@ -76,6 +85,7 @@ export class Platform {
 
   async close(): Promise<void> {
     if (this.ownsExecutor) await this.ctx.executor.close();
+    await this.ctx.crypto?.close();
     this.ctx.vault.close();
     this.state.close();
   }

@@ -9,6 +9,7 @@ import { canonicalize } from '../core/canonical-json.js';
 import { isAppError } from '../core/errors.js';
 import { SEGMENT_KEYS, type SegmentKey } from '../datasets/catalog.js';
 import type { Vault } from '../datasets/store.js';
+import type { CryptoProcess } from '../workers/crypto-client.js';
 import { isValidUscc } from '../datasets/uscc.js';
 import type { ProofBundle } from '../ledger/log.js';
 import { computeAggregates, costMicros, STATISTICS, type AggregateResult, type Statistic } from '../policies/aggregates.js';
@@ -24,6 +25,8 @@ import { hasAccess, requireKind, runnableModel, subjectDigest, type Ctx } from '
 
 export interface RunCtx extends Ctx {
   vault: Vault;
+  /** The crypto process for homomorphic evaluation (started on first use). */
+  crypto?: CryptoProcess;
   /** Injected by tests to make noise visible; the platform always uses the default. */
   noise?: NoiseFn;
 }

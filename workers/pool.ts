@@ -10,12 +10,14 @@ import type { WorkerResult, WorkerTask } from './sandbox-worker.js';
 export interface Pool {
   readonly threads: number;
   run(task: WorkerTask, transfer: TransferListItem[], signal: AbortSignal): Promise<WorkerResult>;
+  /** For pools of another worker file (the crypto process). */
+  runAny(task: unknown, transfer: TransferListItem[]): Promise<unknown>;
   destroy(): Promise<void>;
 }
 
-export function createPool(threads = Math.max(1, Math.min(4, os.availableParallelism()))): Pool {
+export function createPool(threads = Math.max(1, Math.min(4, os.availableParallelism())), worker = 'sandbox-worker.js'): Pool {
   const piscina = new Piscina({
-    filename: path.join(path.dirname(fileURLToPath(import.meta.url)), 'sandbox-worker.js'),
+    filename: path.join(path.dirname(fileURLToPath(import.meta.url)), worker),
     minThreads: threads,
     maxThreads: threads,
     idleTimeout: 60_000,
@@ -25,6 +27,7 @@ export function createPool(threads = Math.max(1, Math.min(4, os.availableParalle
   return {
     threads,
     run: (task, transfer, signal) => piscina.run(task, { transferList: transfer, signal }) as Promise<WorkerResult>,
+    runAny: (task, transfer) => piscina.run(task, { transferList: transfer }) as Promise<unknown>,
     destroy: () => piscina.destroy(),
   };
 }

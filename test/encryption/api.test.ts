@@ -77,6 +77,9 @@ describe('encrypted runs over HTTP', () => {
       const expected = plain.json.results[i].score + WEIGHTS[0]! * repayment[i]! + WEIGHTS[1]! * deposits[i]!;
       expect(Math.abs(joint[i]! - expected)).toBeLessThan(0.01);
     }
+    // evaluated in the crypto process, not in this one
+    expect(platform.ctx.crypto?.pid).toBeGreaterThan(0);
+    expect(platform.ctx.crypto?.pid).not.toBe(process.pid);
     expect(Math.abs(joint[2]!)).toBeLessThan(1e-3);
     expect(Math.abs(joint[3]!)).toBeLessThan(1e-3);
     // the ledger has digests of the ciphertexts, never their bytes
@@ -86,6 +89,26 @@ describe('encrypted runs over HTTP', () => {
     // the public card does not show the weights
     const card = await call('GET', `/v1/models/${ids.model}`, 'bank');
     expect(card.json.manifest.bankFeatures).toEqual([{ name: 'bank_repayment_months' }, { name: 'bank_deposit_avg' }]);
+  });
+
+  it('evaluates a merchant at most once per bank per day: a repeat is masked', async () => {
+    const m = platform.ctx.vault.usccOf(Int32Array.from([3]))[0]!; // scored in the first test today
+    const r = await call('POST', '/v1/runs', 'bank', { mode: 'encrypted', modelId: ids.model, subjects: [m], purpose: 'credit-assessment', publicKeyId: ids.key, ciphertexts: bankKeys.encryptFeatures([Float64Array.of(1), Float64Array.of(2)]).map((c) => Buffer.from(c).toString('base64')) });
+    expect(r.json).toMatchObject({ status: 'released', notScored: 1 });
+    expect(Math.abs(bankKeys.decrypt(Buffer.from(r.json.ciphertext, 'base64'), 1)[0]!)).toBeLessThan(1e-3);
+  });
+
+  it('replaces a crypto process that died; the next encrypted run works', async () => {
+    const consentFor = platform.ctx.vault.usccOf(Int32Array.from([77]))[0]!;
+    await call('POST', '/v1/consents', 'channel', { subject: consentFor, bank: ids.bank, purpose: 'credit-assessment', expiresAt: '2099-01-01T00:00:00Z' });
+    const m = consentFor;
+    const body = () => ({ mode: 'encrypted', modelId: ids.model, subjects: [m], purpose: 'credit-assessment', publicKeyId: ids.key, ciphertexts: bankKeys.encryptFeatures([Float64Array.of(1), Float64Array.of(2)]).map((c) => Buffer.from(c).toString('base64')) });
+    const first = platform.ctx.crypto!.pid!;
+    process.kill(first, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 200));
+    const r = await call('POST', '/v1/runs', 'bank', body());
+    expect(r.json).toMatchObject({ status: 'released', notScored: 0 });
+    expect(platform.ctx.crypto!.pid).not.toBe(first);
   });
 
   it('refuses tampered or mismatched ciphertexts with a 4xx before any run starts', async () => {

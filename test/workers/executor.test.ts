@@ -24,6 +24,12 @@ describe('executor confinement', () => {
     expect(executor.info?.interfaces).toEqual([]);
   });
 
+  it('the crypto process is held to the same permission model', async () => {
+    const { cryptoNodeArgs } = await import('../../workers/crypto-client.js');
+    const r = spawnSync(process.execPath, [...cryptoNodeArgs(), '-e', "require('fs').readFileSync('/etc/passwd')"], { encoding: 'utf8' });
+    expect(r.stderr).toContain('ERR_ACCESS_DENIED');
+  });
+
   it('its flags deny reading the vault, writing, and child processes', () => {
     const dir = tmpDir();
     const vault = path.join(dir, 'vault.sqlite');

@@ -123,17 +123,9 @@ export async function validatePublicKey(params: CkksParameters, publicKey: Uint8
 
 /** Loads and checks the bank's key and ciphertexts without computing anything (bad input first). */
 export async function validateJointInput(params: CkksParameters, publicKey: Uint8Array, ciphertexts: readonly Uint8Array[], features: number): Promise<void> {
-  const c = await ckks(params);
-  const { seal, context, scale } = c;
   if (ciphertexts.length !== features || features === 0) throw encryptionError('ENCRYPTION_COUNT_MISMATCH');
-  const pk = seal.PublicKey();
-  try {
-    pk.loadArray(context, publicKey);
-  } catch {
-    throw encryptionError('ENCRYPTION_KEY_INVALID');
-  } finally {
-    pk.delete();
-  }
+  await validatePublicKey(params, publicKey);
+  const { seal, context, scale } = await ckks(params);
   const first = context.firstParmsId.values.join();
   for (const bytes of ciphertexts) {
     const ct = seal.CipherText();

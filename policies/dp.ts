@@ -1,7 +1,7 @@
 // Exact integer samplers for differential privacy, after Canonne, Kamath and Steinke, "The
 // Discrete Gaussian for Differential Privacy" (NeurIPS 2020), Algorithms 1-3. Randomness
 // comes only from node:crypto and every step is exact rational arithmetic: never the
-// language's non-cryptographic generator
+// language's non-cryptographic generator,
 // and no floating-point inverse-CDF sampling, whose low bits leak (Mironov 2012).
 import { randomBytes, randomInt } from 'node:crypto';
 

@@ -1,5 +1,5 @@
 import { resolveConfig, DEFAULTS } from '../core/config.js';
-import { catalog } from '../datasets/catalog.js';
+import { catalog, publicField } from '../datasets/catalog.js';
 import { datasetError } from '../datasets/errors.js';
 import { dummyCsv, dummyJson, dummyTable } from '../datasets/dummy.js';
 import { seedVault } from '../datasets/store.js';
@@ -7,20 +7,6 @@ import { parseArgs } from './args.js';
 import { cliError } from './errors.js';
 import { emit, type Io } from './output.js';
 
-export function publicField(f: ReturnType<typeof catalog>[number]) {
-  return {
-    name: f.name,
-    label: f.label,
-    source: f.source,
-    type: f.type,
-    unit: f.unit,
-    level: f.level,
-    modelReadable: f.modelReadable,
-    role: f.role,
-    description: f.description,
-    ...(f.categories ? { categories: f.categories } : {}),
-  };
-}
 
 export function dataCommand(argv: readonly string[], io: Io): number {
   const [sub, ...rest] = argv;

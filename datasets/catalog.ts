@@ -261,3 +261,19 @@ export const SEGMENT_KEYS = {
   regYearBand: 'reg_year_band',
 } as const;
 export type SegmentKey = keyof typeof SEGMENT_KEYS;
+
+/** A field as the API and the CLI show it (the catalog entry in the contract's key order). */
+export function publicField(f: Field) {
+  return {
+    name: f.name,
+    label: f.label,
+    source: f.source,
+    type: f.type,
+    unit: f.unit,
+    level: f.level,
+    modelReadable: f.modelReadable,
+    role: f.role,
+    description: f.description,
+    ...(f.categories ? { categories: f.categories } : {}),
+  };
+}

@@ -7,7 +7,7 @@
 import { randomInt } from 'node:crypto';
 import type { CipherText } from 'node-seal/implementation/cipher-text.js';
 import { encryptionError } from './errors.js';
-import { ckks, type CkksParameters } from './seal.js';
+import { ckks, type CkksContext, type CkksParameters } from './seal.js';
 
 export interface JointInput {
   params: CkksParameters;
@@ -33,6 +33,22 @@ function noise(sigma: number): number {
   return (s - 6) * sigma;
 }
 
+// Ciphertext bytes come from the bank: attacker-controlled. Only fresh ciphertexts are
+// accepted: loadable under these parameters, two components, at the first level, at the
+// agreed scale.
+function loadFresh(c: CkksContext, bytes: Uint8Array, into: CipherText): CipherText {
+  try {
+    into.loadArray(c.context, bytes);
+  } catch {
+    throw encryptionError('ENCRYPTION_CIPHERTEXT_INVALID');
+  }
+  const first = c.context.firstParmsId.values.join();
+  if (into.size !== 2 || into.parmsId.values.join() !== first || Math.abs(Math.log2(into.scale) - Math.log2(c.scale)) > 1e-9) {
+    throw encryptionError('ENCRYPTION_CIPHERTEXT_INVALID');
+  }
+  return into;
+}
+
 export async function evaluateJoint(input: JointInput): Promise<Uint8Array> {
   const c = await ckks(input.params);
   const { seal, context, scale, slots } = c;
@@ -53,20 +69,7 @@ export async function evaluateJoint(input: JointInput): Promise<Uint8Array> {
     const encoder = keep(seal.CKKSEncoder(context));
     const evaluator = keep(seal.Evaluator(context));
     const encryptor = keep(seal.Encryptor(context, publicKey));
-    const first = context.firstParmsId;
-    const cts: CipherText[] = input.ciphertexts.map((bytes) => {
-      const ct = keep(seal.CipherText());
-      try {
-        ct.loadArray(context, bytes);
-      } catch {
-        throw encryptionError('ENCRYPTION_CIPHERTEXT_INVALID');
-      }
-      // fresh ciphertexts only: two components, at the first level, at the agreed scale
-      if (ct.size !== 2 || ct.parmsId.values.join() !== first.values.join() || Math.abs(Math.log2(ct.scale) - Math.log2(scale)) > 1e-9) {
-        throw encryptionError('ENCRYPTION_CIPHERTEXT_INVALID');
-      }
-      return ct;
-    });
+    const cts: CipherText[] = input.ciphertexts.map((bytes) => loadFresh(c, bytes, keep(seal.CipherText())));
 
     // A term whose weight plaintext is all zero is zero (and SEAL refuses the "transparent"
     // product), so it is skipped; with no term at all the answer is an encryption of zeros.
@@ -125,17 +128,11 @@ export async function validatePublicKey(params: CkksParameters, publicKey: Uint8
 export async function validateJointInput(params: CkksParameters, publicKey: Uint8Array, ciphertexts: readonly Uint8Array[], features: number): Promise<void> {
   if (ciphertexts.length !== features || features === 0) throw encryptionError('ENCRYPTION_COUNT_MISMATCH');
   await validatePublicKey(params, publicKey);
-  const { seal, context, scale } = await ckks(params);
-  const first = context.firstParmsId.values.join();
+  const c = await ckks(params);
   for (const bytes of ciphertexts) {
-    const ct = seal.CipherText();
+    const ct = c.seal.CipherText();
     try {
-      try {
-        ct.loadArray(context, bytes);
-      } catch {
-        throw encryptionError('ENCRYPTION_CIPHERTEXT_INVALID');
-      }
-      if (ct.size !== 2 || ct.parmsId.values.join() !== first || Math.abs(Math.log2(ct.scale) - Math.log2(scale)) > 1e-9) throw encryptionError('ENCRYPTION_CIPHERTEXT_INVALID');
+      loadFresh(c, bytes, ct);
     } finally {
       ct.delete();
     }

@@ -8,12 +8,12 @@ import { stmt } from '../core/sqlite.js';
 import { isValidUscc } from '../datasets/uscc.js';
 import { encryptionError } from '../encryption/errors.js';
 import { evaluateJoint, validateJointInput, validatePublicKey } from '../encryption/evaluate.js';
-import { consentValid, quotaDay, type ConsentRecord } from '../policies/consent.js';
+import { quotaDay } from '../policies/consent.js';
 import type { Decision } from '../policies/decision.js';
 import { platformError } from './errors.js';
 import { checkedScores } from './scoring.js';
 import { newId, type Org } from './state.js';
-import { hasAccess, requireKind, runnableModel, subjectDigest } from './workflows.js';
+import { hasAccess, hasValidConsent, requireKind, runnableModel, subjectDigest } from './workflows.js';
 import type { RunAnswer, RunCtx } from './runs.js';
 import { finishRun, beginRun, recordedRun } from './runs.js';
 
@@ -65,8 +65,7 @@ export async function runEncrypted(ctx: RunCtx, bank: Org, req: EncryptedRequest
   const ciphertexts = req.ciphertexts.map((c) => Buffer.from(c, 'base64'));
   await validateJointInput(params, publicKey, ciphertexts, features.length); // bad input: a 4xx before anything runs
 
-  const q = stmt(ctx.db, 'SELECT subject, bank, purpose, model, expires_at AS expiresAt, revoked_at AS revokedAt FROM consents WHERE bank = ? AND subject = ?');
-  const valid = (s: string) => (q.all(bank.id, s) as ConsentRecord[]).some((c) => consentValid(c, { bank: bank.id, purpose: req.purpose, model: req.modelId, now: ctx.now() }));
+  const valid = (s: string) => hasValidConsent(ctx, bank.id, s, req.purpose, req.modelId);
   const idx = ctx.vault.resolve(req.subjects);
   // one encrypted evaluation per merchant per bank per day: each one is a linear equation
   // in the provider's weights (see encryption/README.md), so repeats are not computed

@@ -13,7 +13,7 @@ import type { CryptoProcess } from '../workers/crypto-client.js';
 import { isValidUscc } from '../datasets/uscc.js';
 import type { ProofBundle } from '../ledger/log.js';
 import { computeAggregates, costMicros, STATISTICS, type AggregateResult, type Statistic } from '../policies/aggregates.js';
-import { consentValid, quotaDay, type ConsentRecord } from '../policies/consent.js';
+import { quotaDay } from '../policies/consent.js';
 import { denied, type Decision } from '../policies/decision.js';
 import { primarySuppression } from '../policies/disclosure.js';
 import { overlapDecision } from '../policies/overlap.js';
@@ -21,7 +21,7 @@ import type { NoiseFn } from '../policies/aggregates.js';
 import { platformError } from './errors.js';
 import { checkedScores, OutputRejected, type SubjectScore } from './scoring.js';
 import { newId, type Org } from './state.js';
-import { hasAccess, requireKind, runnableModel, subjectDigest, type Ctx } from './workflows.js';
+import { hasAccess, hasValidConsent, requireKind, runnableModel, subjectDigest, type Ctx } from './workflows.js';
 
 export interface RunCtx extends Ctx {
   vault: Vault;
@@ -259,11 +259,6 @@ async function releaseAggregate(ctx: RunCtx, org: Org, req: AggregateRequest, pl
   });
 }
 
-function consentsOf(ctx: RunCtx, bank: string, subjects: readonly string[]): Map<string, ConsentRecord[]> {
-  const q = stmt(ctx.db, 'SELECT subject, bank, purpose, model, expires_at AS expiresAt, revoked_at AS revokedAt FROM consents WHERE bank = ? AND subject = ?');
-  return new Map(subjects.map((s) => [s, q.all(bank, s) as ConsentRecord[]]));
-}
-
 export async function runSubjects(ctx: RunCtx, bank: Org, req: SubjectsRequest): Promise<RunAnswer> {
   requireKind(bank, 'bank');
   const { row, manifest } = runnableModel(ctx, req.modelId);
@@ -272,11 +267,10 @@ export async function runSubjects(ctx: RunCtx, bank: Org, req: SubjectsRequest):
   const subjects = [...new Set(req.subjects)];
   if (subjects.length > policy.subjects.maxSubjectsPerRun) throw platformError('RUN_BAD_REQUEST', { detail: 'subjects' });
   if (!subjects.every(isValidUscc)) throw platformError('SUBJECT_INVALID');
-  const question = { bank: bank.id, purpose: req.purpose, model: req.modelId, now: ctx.now() };
-  const valid = (s: string, consents: Map<string, ConsentRecord[]>) => (consents.get(s) ?? []).some((c) => consentValid(c, { ...question, now: ctx.now() }));
+  const valid = (s: string) => hasValidConsent(ctx, bank.id, s, req.purpose, req.modelId);
 
   // Merchants without a valid consent are not computed at all.
-  const consented = subjects.filter((s) => valid(s, consentsOf(ctx, bank.id, [s])));
+  const consented = subjects.filter(valid);
   const day = quotaDay(ctx.now());
   const digest = row.approved_digest as string;
   const cachedStmt = stmt(ctx.db, 'SELECT result FROM subject_results WHERE bank = ? AND subject = ? AND model = ? AND day = ?').pluck();
@@ -318,8 +312,7 @@ export async function runSubjects(ctx: RunCtx, bank: Org, req: SubjectsRequest):
     }
 
     // Consent is checked again at release: a revocation during the run takes effect.
-    const atRelease = consentsOf(ctx, bank.id, consented);
-    const results = subjects.filter((s) => scored.has(s) && valid(s, atRelease)).map((s) => ({ subject: s, ...(scored.get(s) as SubjectScore) }));
+    const results = subjects.filter((s) => scored.has(s) && valid(s)).map((s) => ({ subject: s, ...(scored.get(s) as SubjectScore) }));
     decisions.push({ rule: 'consent:recheck', status: 'PASS', action: 'drop-revoked', params: { checkedAtRelease: true } });
     return finish(ctx, { runId, status: 'released', mode: 'subjects', decisions, results, notScored: subjects.length - results.length }, () => {
       const put = stmt(ctx.db, 'INSERT OR IGNORE INTO subject_results (bank, subject, model, day, result) VALUES (?, ?, ?, ?, ?)');

@@ -9,6 +9,7 @@ import type { Ledger } from '../ledger/log.js';
 import type { Manifest } from '../models/manifest.schema.js';
 import { modelDigest, parseManifest } from '../models/package.js';
 import type { VettingReport } from '../models/vetting.js';
+import { consentValid, type ConsentRecord } from '../policies/consent.js';
 import type { LoadedPolicy } from '../policies/policy.schema.js';
 import type { Executor } from '../workers/client.js';
 import { platformError } from './errors.js';
@@ -316,6 +317,12 @@ export function recordConsent(ctx: Ctx, channel: Org, c: z.infer<typeof consentS
     });
   })();
   return { id };
+}
+
+/** Whether the merchant's consent lets this bank score it now, for this purpose and model. */
+export function hasValidConsent(ctx: Ctx, bank: string, subject: string, purpose: string, model: string): boolean {
+  const rows = stmt(ctx.db, 'SELECT subject, bank, purpose, model, expires_at AS expiresAt, revoked_at AS revokedAt FROM consents WHERE bank = ? AND subject = ?').all(bank, subject) as ConsentRecord[];
+  return rows.some((c) => consentValid(c, { bank, purpose, model, now: ctx.now() }));
 }
 
 export function revokeConsent(ctx: Ctx, channel: Org, id: string) {

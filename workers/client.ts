@@ -2,11 +2,11 @@
 // scores back as raw frames (chunked, so transfer overlaps with scoring), and watches it.
 // A watchdog restarts an executor that stops answering; runs in flight then fail with
 // SANDBOX_UNAVAILABLE and later runs go to the new process.
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { projectRoot } from '../core/fs.js';
+import { canConfineOs, permissionArgs, spawnConfined } from './confinement.js';
 import { sandboxError } from './errors.js';
 import {
   DEFAULT_LIMITS,
@@ -63,29 +63,11 @@ export interface ExecuteResult {
 
 /** The Node flags of the executor: it may read its own code and nothing else. */
 export function executorNodeArgs(root = projectRoot()): string[] {
-  // Node 20.20 takes one path per flag; a trailing /* grants a directory's subtree.
-  const readable = [path.join(root, 'dist', '*'), path.join(root, 'node_modules', '*'), path.join(root, 'package.json')];
-  return [
-    '--experimental-permission',
-    ...readable.map((p) => `--allow-fs-read=${p}`),
-    '--allow-worker',
-    '--allow-addons',
-    '--no-node-snapshot',
-    '--disallow-code-generation-from-strings',
-    '--disable-warning=ExperimentalWarning',
-    // --allow-worker and --allow-addons are deliberate: the isolate, not the permission
-    // model, confines model code (see DESIGN.md, isolation).
-    '--disable-warning=SecurityWarning',
-    '--max-old-space-size=256',
-  ];
+  return [...permissionArgs(root, { addons: true }), '--no-node-snapshot', '--disallow-code-generation-from-strings', '--max-old-space-size=256'];
 }
 
 export function executorEntry(root = projectRoot()): string {
   return path.join(root, 'dist', 'workers', 'executor.js');
-}
-
-function canConfineOs(): boolean {
-  return process.getuid?.() === 0 && fs.existsSync('/usr/bin/unshare') && fs.existsSync('/usr/bin/setpriv');
 }
 
 /** Resolves when the data pipe can take more, or the process is gone. */
@@ -159,10 +141,7 @@ export class Executor {
     const root = projectRoot();
     const node = [...executorNodeArgs(root), executorEntry(root)];
     const os = this.osWorks;
-    const [cmd, args] = os
-      ? ['unshare', ['-n', '--', 'setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--no-new-privs', '--', process.execPath, ...node]]
-      : [process.execPath, node];
-    const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'ignore', 'inherit', 'ipc', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '' } });
+    const child = spawnConfined(node, os, { stdio: ['ignore', 'ignore', 'inherit', 'ipc', 'pipe', 'pipe'] });
     const stdio = child.stdio as unknown as (Readable | Writable | null)[];
     const dataIn = stdio[4] as Writable;
     const dataOut = stdio[5] as Readable;

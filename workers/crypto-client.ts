@@ -1,21 +1,16 @@
 // The platform's handle on its crypto process: started on first use, restarted if it dies.
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { projectRoot } from '../core/fs.js';
 import { AppError } from '../core/errors.js';
+import { canConfineOs, permissionArgs, spawnConfined } from './confinement.js';
 import { sandboxError } from './errors.js';
 
-/** Node flags of the crypto process: its own code to read, worker threads, nothing else. */
-export const cryptoNodeArgs = (root = projectRoot()) => [
-  '--experimental-permission',
-  `--allow-fs-read=${path.join(root, 'dist', '*')}`,
-  `--allow-fs-read=${path.join(root, 'node_modules', '*')}`,
-  `--allow-fs-read=${path.join(root, 'package.json')}`,
-  '--allow-worker',
-  '--disable-warning=ExperimentalWarning',
-  '--disable-warning=SecurityWarning',
-];
+/**
+ * Node flags of the crypto process: its own code to read and worker threads, without the
+ * executor's --disallow-code-generation-from-strings (node-seal's embind glue needs it).
+ */
+export const cryptoNodeArgs = (root = projectRoot()) => permissionArgs(root, { addons: false });
 
 export class CryptoProcess {
   private child: ChildProcess | null = null;
@@ -27,11 +22,7 @@ export class CryptoProcess {
     const root = projectRoot();
     // as root, like the executor: user nobody, no network (it parses bytes banks send)
     const node = [...cryptoNodeArgs(root), path.join(root, 'dist', 'workers', 'crypto.js')];
-    const os = process.getuid?.() === 0 && fs.existsSync('/usr/bin/unshare') && fs.existsSync('/usr/bin/setpriv');
-    const [cmd, args] = os
-      ? ['unshare', ['-n', '--', 'setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--no-new-privs', '--', process.execPath, ...node]]
-      : [process.execPath, node];
-    const child = spawn(cmd, args, { cwd: root, serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: { PATH: process.env.PATH ?? '' } });
+    const child = spawnConfined(node, canConfineOs(), { serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
     this.child = child;
     this.ready = new Promise((resolve, reject) => {
       child.once('exit', () => {

@@ -4,7 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { publicField } from '../../cli/data.js';
+import { publicField } from '../../datasets/catalog.js';
 import { datasetError } from '../../datasets/errors.js';
 import { dummyCsv, dummyJson, dummyTable } from '../../datasets/dummy.js';
 import type { Platform } from '../../sandbox/platform.js';

@@ -92,7 +92,7 @@ export async function runEncrypted(ctx: RunCtx, bank: Org, req: EncryptedRequest
     const rows = Int32Array.from(req.subjects.map((_, i) => i).filter((i) => scoredSlots[i]), (i) => idx[i] as number);
     const partial = new Float64Array(req.subjects.length);
     if (rows.length) {
-      const out = await ctx.executor.execute({ mode: 'subjects', source: row.source, fields: manifest.inputs, reasons: manifest.output.reasons, data: ctx.vault.project(manifest.inputs, rows).data });
+      const out = await ctx.executor.execute({ mode: 'subjects', source: row.source, fields: manifest.inputs, reasons: manifest.output.reasons, data: ctx.vault.project(manifest.inputs, rows).data, partition: bank.id });
       decisions.push(...checkedScores(out, rows.length, manifest.output).decisions);
       let r = 0;
       req.subjects.forEach((_, i) => {

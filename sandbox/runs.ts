@@ -298,7 +298,7 @@ export async function runSubjects(ctx: RunCtx, bank: Org, req: SubjectsRequest):
     if (known.length) {
       try {
         const projection = ctx.vault.project(manifest.inputs, knownIdx);
-        const out = await ctx.executor.execute({ mode: 'subjects', source: row.source, fields: manifest.inputs, reasons: manifest.output.reasons, data: projection.data });
+        const out = await ctx.executor.execute({ mode: 'subjects', source: row.source, fields: manifest.inputs, reasons: manifest.output.reasons, data: projection.data, partition: bank.id });
         const { subjects: results, decisions: contract } = checkedScores(out, known.length, manifest.output);
         decisions.push(...contract);
         known.forEach((s, i) => scored.set(s, results[i] as SubjectScore));

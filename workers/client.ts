@@ -53,6 +53,8 @@ export interface ExecuteRequest {
   data: Float64Array;
   reasons: readonly string[];
   limits?: Limits;
+  /** Who the run is for (the requesting organisation): isolates are never shared across partitions. */
+  partition?: string;
 }
 
 export interface ExecuteResult {
@@ -307,6 +309,7 @@ export class Executor {
       rows,
       chunkRows,
       limits: req.limits ?? DEFAULT_LIMITS,
+      partition: req.partition ?? '',
     });
     const bytes = new Uint8Array(req.data.buffer, req.data.byteOffset, req.data.byteLength);
     for (let seq = 0; seq * chunkRows < rows; seq++) {

@@ -127,7 +127,7 @@ function onFrame(f: Frame): void {
   run.controllers.add(controller);
   arm(run, f.rows);
   pool
-    .run({ kind: 'subjects', source: run.msg.source, fields: run.msg.fields, reasons: run.msg.reasons, limits: run.msg.limits, buffer: f.payload, rows: f.rows }, [f.payload], controller.signal)
+    .run({ kind: 'subjects', source: run.msg.source, fields: run.msg.fields, reasons: run.msg.reasons, limits: run.msg.limits, buffer: f.payload, rows: f.rows, partition: run.msg.partition }, [f.payload], controller.signal)
     .then((r) => {
       run.controllers.delete(controller);
       if (run.failed) return;

@@ -47,6 +47,8 @@ export const runMessageSchema = z
     rows: z.number().int().min(0).max(50_000_000),
     chunkRows: z.number().int().min(1).max(1 << 20),
     limits: limitsSchema,
+    /** Who the run is for: a warm isolate is reused only within one partition (confine.ts). */
+    partition: z.string().max(64),
   })
   .strict();
 export type RunMessage = z.infer<typeof runMessageSchema>;

@@ -8,7 +8,7 @@ import type { Limits, ModuleReport } from './protocol.js';
 
 export type WorkerTask =
   | { kind: 'check'; source: string; limits: Limits }
-  | { kind: 'subjects'; source: string; fields: string[]; reasons: string[]; limits: Limits; buffer: ArrayBuffer; rows: number }
+  | { kind: 'subjects'; source: string; fields: string[]; reasons: string[]; limits: Limits; buffer: ArrayBuffer; rows: number; partition: string }
   | { kind: 'cohort'; source: string; fields: string[]; reasons: string[]; limits: Limits; port: MessagePort };
 
 /** Messages on a cohort task's port. */
@@ -51,7 +51,7 @@ export default async function task(t: WorkerTask): Promise<WorkerResult> {
       return { report: inspectModule(t.source, t.limits) };
     case 'subjects':
       try {
-        return scoreSubjects(t.source, t.fields, t.reasons, t.limits, t.buffer, t.rows);
+        return scoreSubjects(t.source, t.fields, t.reasons, t.limits, t.buffer, t.rows, t.partition);
       } catch (e) {
         return { code: codeOf(e) };
       }

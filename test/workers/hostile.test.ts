@@ -140,6 +140,22 @@ describe('smuggling data out through legitimate outputs', () => {
     await afterwardsStillServes();
   });
 
+  it('nothing carries through the global object, intrinsics or symbol registry, within a run or across runs', async () => {
+    const cohort = await runSource(executor, fixture('carry-over-shared'), 'cohort');
+    expect(cohort.ok && cohort.subjects.slice(1).every((s) => s.score === 900)).toBe(true); // the fixture works
+    expectFoundNothing(await runSource(executor, fixture('carry-over-shared'), 'subjects'));
+    // separate one-merchant runs for the same requester reuse a worker's warm isolate
+    for (let i = 0; i < 8; i++) expectFoundNothing(await runSource(executor, fixture('carry-over-shared'), 'subjects', 1));
+    await afterwardsStillServes();
+  });
+
+  it("memory one merchant's evaluation leaves behind does not make another's fail", async () => {
+    expectCode(await runSource(executor, fixture('heap-residue'), 'cohort', 3), 'SANDBOX_MEMORY'); // the fixture works
+    expectFoundNothing(await runSource(executor, fixture('heap-residue'), 'subjects', 3));
+    for (let i = 0; i < 3; i++) expectFoundNothing(await runSource(executor, fixture('heap-residue'), 'subjects', 1));
+    await afterwardsStillServes();
+  });
+
   it('a failure that depends on a secret is one fixed code with nothing of the model in it', async () => {
     for (const [name, code] of [['secret-exception', 'SANDBOX_MODEL_ERROR'], ['secret-timeout', 'SANDBOX_TIMEOUT']] as const) {
       const r = await runSource(executor, fixture(name));

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { canonicalize } from '../core/canonical-json.js';
 import { ensureDir } from '../core/fs.js';
-import { openDatabase, type Db } from '../core/sqlite.js';
+import { openDatabase, stmt as cached, type Db } from '../core/sqlite.js';
 import { catalog, fieldSchema, numericFields, SEGMENT_KEYS, type Field, type SegmentKey } from './catalog.js';
 import { datasetError } from './errors.js';
 import { CHUNK, generateChunk } from './generator.js';
@@ -25,6 +25,9 @@ CREATE TABLE columns (id INTEGER PRIMARY KEY, data BLOB NOT NULL);
 `;
 
 const columnId = (col: number, chunk: number): number => col * 65536 + chunk;
+/** Reads of at most this many merchants go through the chunk cache (32 KiB a chunk, 32 MiB in all). */
+const SELECTIVE_ROWS = 4096;
+const RECENT_CHUNKS = 1024;
 
 export interface SeedOptions {
   subjects: number;
@@ -159,7 +162,10 @@ export class Vault {
   private readonly db: Db;
   private readonly fieldList: readonly Field[];
   private readonly colOf: ReadonlyMap<string, number>;
+  private readonly byName: ReadonlyMap<string, Field>;
   private readonly readColumn: (id: number) => { data: Buffer } | undefined;
+  /** Decoded column chunks for selective reads (a few merchants at a time), least recent first. */
+  private readonly recent = new Map<number, Float64Array>();
 
   private constructor(db: Db) {
     this.db = db;
@@ -168,6 +174,7 @@ export class Vault {
     const rows = db.prepare('SELECT name, col, spec FROM fields ORDER BY idx').all() as { name: string; col: number | null; spec: string }[];
     // rows come from a file on disk: parse them at the door
     this.fieldList = Object.freeze(rows.map((r) => Object.freeze(fieldSchema.parse(JSON.parse(r.spec)))));
+    this.byName = new Map(this.fieldList.map((f) => [f.name, f]));
     this.colOf = new Map(rows.filter((r) => r.col !== null).map((r) => [r.name, r.col as number]));
     this.info = Object.freeze({
       id: meta.get('dataset') ?? DATASET_ID,
@@ -195,7 +202,7 @@ export class Vault {
   /** Fields a model may declare; throws on an unknown or unreadable one. */
   checkReadable(names: readonly string[]): void {
     for (const name of names) {
-      const f = this.fieldList.find((x) => x.name === name);
+      const f = this.byName.get(name);
       if (!f) throw datasetError('DATASET_UNKNOWN_FIELD', { detail: name.slice(0, 64) });
       if (!f.modelReadable) throw datasetError('DATASET_FIELD_NOT_READABLE', { detail: name });
     }
@@ -207,6 +214,25 @@ export class Vault {
     const b = row.data;
     if (b.byteOffset % 8 === 0) return new Float64Array(b.buffer, b.byteOffset, b.byteLength / 8);
     return new Float64Array(new Uint8Array(b).buffer);
+  }
+
+  /**
+   * A chunk for a selective read, kept in a bounded LRU: scoring one merchant touches one
+   * chunk of each declared field, and the next merchant most likely the same chunks. The
+   * vault is read-only while open, so a cached chunk is never stale.
+   */
+  private recentChunk(col: number, chunk: number): Float64Array {
+    const id = columnId(col, chunk);
+    const hit = this.recent.get(id);
+    if (hit) {
+      this.recent.delete(id);
+      this.recent.set(id, hit);
+      return hit;
+    }
+    const v = this.chunkValues(col, chunk);
+    this.recent.set(id, v);
+    if (this.recent.size > RECENT_CHUNKS) this.recent.delete(this.recent.keys().next().value as number);
+    return v;
   }
 
   /**
@@ -258,7 +284,7 @@ export class Vault {
       if (from === to) continue;
       const base = c * CHUNK;
       for (let j = 0; j < k; j++) {
-        const v = this.chunkValues(cols[j] as number, c);
+        const v = n <= SELECTIVE_ROWS ? this.recentChunk(cols[j] as number, c) : this.chunkValues(cols[j] as number, c);
         for (let p = from; p < to; p++) {
           const r = byChunk[p] as number;
           data[r * k + j] = v[(order[r] as number) - base] as number;
@@ -300,12 +326,12 @@ export class Vault {
    * Callers must not reveal which codes were unknown.
    */
   resolve(usccs: readonly string[]): Int32Array {
-    const stmt = this.db.prepare('SELECT idx FROM subjects WHERE uscc = ?').pluck();
+    const stmt = cached(this.db, 'SELECT idx FROM subjects WHERE uscc = ?').pluck();
     return Int32Array.from(usccs, (u) => (stmt.get(u) as number | undefined) ?? -1);
   }
 
   usccOf(subjects: Int32Array): string[] {
-    const stmt = this.db.prepare('SELECT uscc FROM subjects WHERE idx = ?').pluck();
+    const stmt = cached(this.db, 'SELECT uscc FROM subjects WHERE idx = ?').pluck();
     return Array.from(subjects, (i) => stmt.get(i) as string);
   }
 

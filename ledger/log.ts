@@ -52,6 +52,7 @@ export interface ProofBundle {
 }
 
 export class Ledger implements NodeSource {
+  private waiting: { index: number; resolve(b: ProofBundle): void; reject(e: unknown): void }[] = [];
   private signer: Signer;
   private readonly opts: LedgerOptions;
   private readonly q: ReturnType<typeof prepare>;
@@ -192,6 +193,31 @@ export class Ledger implements NodeSource {
     this.checkSize(to);
     if (!Number.isSafeInteger(from) || from < 1 || from > to) throw ledgerError('LEDGER_BAD_RANGE');
     return consistencyProof(this, from, to);
+  }
+
+  /**
+   * The bundle for an entry, under a checkpoint shared by every bundle asked for in the same
+   * turn of the event loop: a burst of runs costs one signature and one checkpoint row, not
+   * one each. Resolves once that checkpoint is stored.
+   */
+  bundleSoon(index: number): Promise<ProofBundle> {
+    if (this.latestCheckpoint().size > index) return Promise.resolve(this.bundle(index));
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ index, resolve, reject });
+      if (this.waiting.length === 1) setImmediate(() => this.flushBundles());
+    });
+  }
+
+  private flushBundles(): void {
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const w of waiting) {
+      try {
+        w.resolve(this.bundle(w.index));
+      } catch (e) {
+        w.reject(e);
+      }
+    }
   }
 
   /** The offline bundle for one entry, under a checkpoint that covers it (issued if needed). */

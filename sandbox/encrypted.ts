@@ -107,13 +107,13 @@ export async function runEncrypted(ctx: RunCtx, bank: Org, req: EncryptedRequest
     const result = ctx.crypto ? await ctx.crypto.run(joint, (code) => encryptionError(code as never)) : await evaluateJoint(joint);
     const notScored = consented.filter((c) => !c).length;
     const answer = { runId, status: 'released' as const, mode: 'encrypted' as const, decisions, notScored, slots: req.subjects.length, ciphertext: Buffer.from(result).toString('base64') };
-    return finishRun(ctx, answer as never, () => {
+    return (await finishRun(ctx, answer as never, () => {
       const mark = stmt(ctx.db, 'INSERT OR IGNORE INTO subject_results (bank, subject, model, day, result) VALUES (?, ?, ?, ?, ?)');
       req.subjects.forEach((s, i) => {
         if (consented[i]) mark.run(bank.id, s, quotaKey, day, '"encrypted"');
       });
       ctx.ledger.append('run.executed', 'platform', { run: runId, resources: { rows: rows.length, slots: req.subjects.length } });
       return ctx.ledger.append('run.released', 'platform', { run: runId, output: digest(result), inputs: digests, decisions: decisions.map((d) => ({ rule: d.rule, status: d.status, action: d.action })), budget: 0 }).seq;
-    }) as RunAnswer & { ciphertext: string; slots: number };
+    })) as RunAnswer & { ciphertext: string; slots: number };
   });
 }

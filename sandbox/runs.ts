@@ -80,18 +80,27 @@ function sandboxCode(e: unknown): string {
   throw e;
 }
 
-/** Writes the run's row and its closing ledger entries in one transaction. */
-export function finishRun(ctx: RunCtx, answer: Omit<RunAnswer, 'ledger'>, entries: () => number): RunAnswer {
+/**
+ * Writes the run's row and its closing ledger entries in one transaction, then attaches the
+ * proof bundle (under a checkpoint shared with the runs that finish in the same turn). The
+ * stored record has no bundle: one is made, under the latest checkpoint, when it is read.
+ */
+export function finishRun(ctx: RunCtx, answer: Omit<RunAnswer, 'ledger'>, entries: () => number): Promise<RunAnswer> {
   return finish(ctx, answer, entries);
 }
 
-function finish(ctx: RunCtx, answer: Omit<RunAnswer, 'ledger'>, entries: () => number): RunAnswer {
-  return ctx.db.transaction(() => {
+async function finish(ctx: RunCtx, answer: Omit<RunAnswer, 'ledger'>, entries: () => number): Promise<RunAnswer> {
+  const seq = ctx.db.transaction(() => {
     const seq = entries();
-    const full: RunAnswer = { ...answer, ledger: ctx.ledger.bundle(seq) };
-    stmt(ctx.db, 'UPDATE runs SET status = ?, record = ?, ledger_seq = ? WHERE id = ?').run(answer.status, JSON.stringify(full), seq, answer.runId);
-    return full;
+    stmt(ctx.db, 'UPDATE runs SET status = ?, record = ?, ledger_seq = ? WHERE id = ?').run(answer.status, JSON.stringify(answer), seq, answer.runId);
+    return seq;
   })();
+  return { ...answer, ledger: await ctx.ledger.bundleSoon(seq) };
+}
+
+/** A stored run record with a bundle made now. */
+function withBundle(ctx: RunCtx, record: string, seq: number): RunAnswer {
+  return { ...(JSON.parse(record) as Omit<RunAnswer, 'ledger'>), ledger: ctx.ledger.bundle(seq) };
 }
 
 export function beginRun(ctx: RunCtx, org: Org, runId: string, mode: string, model: string, fields: Record<string, string | number>): void {
@@ -126,9 +135,11 @@ export async function runAggregate(ctx: RunCtx, org: Org, req: AggregateRequest)
 
   // The same canonical question from the same organisation: the cached answer, at no cost.
   const question = digestOf({ digest: row.approved_digest, dataset, policy: ctx.policy.digest, cohort: req.cohort, statistics, segmentBy: req.segmentBy ?? null });
-  const cachedRun = stmt(ctx.db, 'SELECT runs.record FROM answers JOIN runs ON runs.id = answers.run WHERE answers.org = ? AND answers.question = ?').pluck().get(org.id, question) as string | undefined;
+  const cachedRun = stmt(ctx.db, 'SELECT runs.record, runs.ledger_seq AS seq FROM answers JOIN runs ON runs.id = answers.run WHERE answers.org = ? AND answers.question = ?').get(org.id, question) as
+    | { record: string; seq: number }
+    | undefined;
   if (cachedRun) {
-    const earlier = JSON.parse(cachedRun) as RunAnswer;
+    const earlier = withBundle(ctx, cachedRun.record, cachedRun.seq);
     return { ...earlier, cached: true, decisions: [...earlier.decisions, { rule: 'dp:cache', status: 'PASS', action: 'serve-cached', params: { charged: 0 } }] };
   }
 
@@ -207,7 +218,7 @@ async function recorded(ctx: RunCtx, runId: string, mode: RunAnswer['mode'], wor
   } catch (e) {
     const open = stmt(ctx.db, "SELECT 1 FROM runs WHERE id = ? AND status = 'running'").get(runId);
     if (open) {
-      finish(ctx, { runId, status: 'failed', mode, decisions: [], error: { code: 'INTERNAL_ERROR' } }, () =>
+      await finish(ctx, { runId, status: 'failed', mode, decisions: [], error: { code: 'INTERNAL_ERROR' } }, () =>
         ctx.ledger.append('run.failed', 'platform', { run: runId, code: 'INTERNAL_ERROR' }).seq,
       );
     }
@@ -324,7 +335,7 @@ export async function runSubjects(ctx: RunCtx, bank: Org, req: SubjectsRequest):
 }
 
 export function getRun(ctx: RunCtx, org: Org, id: string): RunAnswer {
-  const r = stmt(ctx.db, 'SELECT requester, record FROM runs WHERE id = ?').get(id) as { requester: string; record: string } | undefined;
-  if (!r || (org.kind !== 'regulator' && r.requester !== org.id) || r.record === '{}') throw platformError('RUN_UNKNOWN');
-  return JSON.parse(r.record) as RunAnswer;
+  const r = stmt(ctx.db, 'SELECT requester, record, ledger_seq AS seq FROM runs WHERE id = ?').get(id) as { requester: string; record: string; seq: number | null } | undefined;
+  if (!r || (org.kind !== 'regulator' && r.requester !== org.id) || r.seq === null) throw platformError('RUN_UNKNOWN');
+  return withBundle(ctx, r.record, r.seq);
 }

@@ -1,5 +1,5 @@
 // The platform's tables. Rows read back are parsed at the door by their users.
-import { randomBytes } from 'node:crypto';
+import { randomId } from '../core/random.js';
 import type { Db } from '../core/sqlite.js';
 
 export const STATE_SCHEMA = `
@@ -28,7 +28,7 @@ export function migrate(db: Db): void {
 
 /** A random identifier with a readable prefix. */
 export function newId(prefix: string): string {
-  return `${prefix}_${randomBytes(12).toString('base64url')}`;
+  return `${prefix}_${randomId(12, 'base64url')}`;
 }
 
 export type OrgKind = 'fintech' | 'bank' | 'channel' | 'regulator';

@@ -221,27 +221,43 @@ export function catalog(ctx: Ctx, tag: string | undefined) {
   return rows.map(publicCard).filter((c) => !tag || (c.manifest.tags ?? []).includes(tag));
 }
 
-// The digest check is cached against the exact stored text: any change to the manifest or
-// source in the database misses the cache and is hashed again.
-const verified = new Map<string, { manifest: string; source: string; approved: string | null; ok: boolean }>();
-function digestMatches(row: ModelRow): boolean {
-  const c = verified.get(row.id);
-  if (c && c.manifest === row.manifest && c.source === row.source && c.approved === row.approved_digest) return c.ok;
-  const ok = modelDigest({ manifestJson: JSON.parse(row.manifest) as unknown, source: row.source }) === row.approved_digest;
-  verified.set(row.id, { manifest: row.manifest, source: row.source, approved: row.approved_digest, ok });
-  return ok;
+// The digest check and the parsed manifest are cached against the exact stored text: any
+// change to the manifest or source in the database misses the cache and is checked again.
+interface Checked {
+  manifestText: string;
+  source: string;
+  approved: string | null;
+  intact: boolean;
+  manifest: Manifest | null;
+}
+const checked = new Map<string, Checked>();
+/** Shared across runs, so nobody may change it. */
+function deepFreeze<T>(v: T): T {
+  if (v && typeof v === 'object' && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
+}
+function checkedModel(row: ModelRow): Checked {
+  const c = checked.get(row.id);
+  if (c && c.manifestText === row.manifest && c.source === row.source && c.approved === row.approved_digest) return c;
+  const manifestJson = JSON.parse(row.manifest) as unknown;
+  const fresh: Checked = {
+    manifestText: row.manifest,
+    source: row.source,
+    approved: row.approved_digest,
+    intact: modelDigest({ manifestJson, source: row.source }) === row.approved_digest,
+    manifest: deepFreeze(parseManifest(manifestJson)),
+  };
+  checked.set(row.id, fresh);
+  return fresh;
 }
 
-/**
- * A model that may run now: approved, not expired, and its package still hashes to the
- * digest that was approved. Returns its manifest.
- */
 export function runnableModel(ctx: Ctx, id: string): { row: ModelRow; manifest: Manifest } {
   const row = stmt(ctx.db, 'SELECT * FROM models WHERE id = ?').get(id) as ModelRow | undefined;
   if (!row) throw platformError('MODEL_UNKNOWN');
-  const manifestJson = JSON.parse(row.manifest) as unknown;
-  const manifest = parseManifest(manifestJson);
-  const intact = digestMatches(row);
+  const { manifest, intact } = checkedModel(row);
   if (row.status !== 'approved' || !row.expires_at || Date.parse(row.expires_at) <= ctx.now().getTime() || !intact || !manifest) {
     throw platformError('MODEL_NOT_RUNNABLE');
   }

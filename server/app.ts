@@ -1,13 +1,14 @@
 // The HTTP API (API.md). build() returns the app without listening, so tests use inject().
 // Every route validates its input with a zod schema before the handler runs; one error
 // handler turns every failure into { code, message, requestId } with the status of its kind.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { AppError, isAppError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import { randomId } from '../core/random.js';
 import type { Platform } from '../sandbox/platform.js';
 import type { Org, OrgKind } from '../sandbox/state.js';
 import { authenticate } from '../sandbox/workflows.js';
@@ -63,7 +64,7 @@ export async function build(deps: ServerDeps): Promise<FastifyInstance> {
     bodyLimit: settings.bodyLimit,
     keepAliveTimeout: 5000,
     return503OnClosing: false, // answered below, in the platform's error format
-    genReqId: () => randomBytes(8).toString('hex'),
+    genReqId: () => randomId(8, 'hex'),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

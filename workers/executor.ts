@@ -47,16 +47,20 @@ interface Run {
 const runs = new Map<number, Run>();
 
 function writeResult(id: number, seq: number, scores: Float64Array, reasons: Uint8Array): void {
-  out.write(encodeHeader(id, seq, scores.length, scores.byteLength + reasons.byteLength));
-  out.write(new Uint8Array(scores.buffer, scores.byteOffset, scores.byteLength));
-  out.write(reasons);
+  // one write: results of a batch go out together
+  out.write(Buffer.concat([encodeHeader(id, seq, scores.length, scores.byteLength + reasons.byteLength), new Uint8Array(scores.buffer, scores.byteOffset, scores.byteLength), reasons]));
 }
 
-function fail(run: Run, code: SandboxCode): void {
+/**
+ * Fails a run. Its tasks are aborted (their workers terminated and replaced) when it is a
+ * cohort run, whose task waits on its port, or when the backstop fired; a subjects task may
+ * carry other runs' segments, so otherwise it finishes and this run's results are dropped.
+ */
+function fail(run: Run, code: SandboxCode, backstop = false): void {
   if (run.failed) return;
   run.failed = true;
   clearTimeout(run.timer);
-  for (const c of run.controllers) c.abort();
+  if (backstop || run.msg.mode === 'cohort') for (const c of run.controllers) c.abort();
   run.port?.close();
   runs.delete(run.msg.id);
   send({ type: 'failed', id: run.msg.id, code });
@@ -74,7 +78,7 @@ function progress(run: Run): void {
 function arm(run: Run, rows: number): void {
   clearTimeout(run.timer);
   const ms = run.msg.limits.callMs * 3 + run.msg.limits.perRowMs * rows * (run.msg.mode === 'cohort' ? 1 : 0) + GRACE_MS;
-  run.timer = setTimeout(() => fail(run, 'SANDBOX_TIMEOUT'), ms + (run.msg.mode === 'subjects' ? rows * run.msg.limits.callMs * 2 : 0));
+  run.timer = setTimeout(() => fail(run, 'SANDBOX_TIMEOUT', true), ms + (run.msg.mode === 'subjects' ? rows * run.msg.limits.callMs * 2 : 0));
 }
 
 function startCohort(run: Run): void {
@@ -123,21 +127,74 @@ function onFrame(f: Frame): void {
     run.port?.postMessage({ seq: f.seq, rows: f.rows, buffer: f.payload } satisfies CohortIn, [f.payload]);
     return;
   }
-  const controller = new AbortController();
-  run.controllers.add(controller);
   arm(run, f.rows);
+  queued.push({ run, frame: f });
+  pump();
+}
+
+// Subjects mode: frames wait here, and a free worker takes the first together with the
+// frames behind it of runs for the same model, limits and partition (up to BATCH_ROWS
+// rows), so a burst of one-merchant runs costs one task hand-off per batch rather than one
+// per run. Each run's rows remain a segment of their own with their own outcome, and every
+// subject is still scored in a fresh context.
+const BATCH_ROWS = 128;
+const queued: { run: Run; frame: Frame }[] = [];
+let busy = 0;
+
+const batchKey = (m: RunMessage): string => JSON.stringify([m.source, m.fields, m.reasons, m.limits, m.partition]);
+
+function pump(): void {
+  while (busy < pool.threads && queued.length > 0) {
+    const head = queued.shift() as { run: Run; frame: Frame };
+    if (head.run.failed) continue;
+    const key = batchKey(head.run.msg);
+    const batch = [head];
+    let rows = head.frame.rows;
+    // a share of what waits, so that the other workers get theirs too
+    const waiting = queued.reduce((n, q) => n + q.frame.rows, rows);
+    const share = Math.min(BATCH_ROWS, Math.ceil(waiting / pool.threads));
+    for (let i = 0; i < queued.length && rows < share; ) {
+      const q = queued[i] as { run: Run; frame: Frame };
+      if (!q.run.failed && rows + q.frame.rows <= BATCH_ROWS && batchKey(q.run.msg) === key) {
+        batch.push(q);
+        rows += q.frame.rows;
+        queued.splice(i, 1);
+      } else i++;
+    }
+    dispatch(batch);
+  }
+}
+
+function dispatch(batch: { run: Run; frame: Frame }[]): void {
+  const { msg } = (batch[0] as { run: Run }).run;
+  const controller = new AbortController();
+  for (const b of batch) b.run.controllers.add(controller);
+  busy++;
+  const done = () => {
+    busy--;
+    for (const b of batch) b.run.controllers.delete(controller);
+    pump();
+  };
+  const segments = batch.map((b) => ({ buffer: b.frame.payload, rows: b.frame.rows }));
   pool
-    .run({ kind: 'subjects', source: run.msg.source, fields: run.msg.fields, reasons: run.msg.reasons, limits: run.msg.limits, buffer: f.payload, rows: f.rows, partition: run.msg.partition }, [f.payload], controller.signal)
+    .run({ kind: 'subjects', source: msg.source, fields: msg.fields, reasons: msg.reasons, limits: msg.limits, partition: msg.partition, segments }, segments.map((s) => s.buffer), controller.signal)
     .then((r) => {
-      run.controllers.delete(controller);
-      if (run.failed) return;
-      if ('code' in r) return fail(run, r.code);
-      if (!('scores' in r)) return fail(run, 'SANDBOX_OUTPUT_INVALID');
-      writeResult(run.msg.id, f.seq, r.scores, r.reasons);
-      run.written += f.rows;
-      progress(run);
+      done();
+      const results = 'segments' in r && r.segments.length === batch.length ? r.segments : null;
+      batch.forEach(({ run, frame }, i) => {
+        if (run.failed) return;
+        const s = results?.[i];
+        if (!s) return fail(run, 'SANDBOX_OUTPUT_INVALID');
+        if ('code' in s) return fail(run, s.code);
+        writeResult(run.msg.id, frame.seq, s.scores, s.reasons);
+        run.written += frame.rows;
+        progress(run);
+      });
     })
-    .catch(() => fail(run, controller.signal.aborted ? 'SANDBOX_TIMEOUT' : 'SANDBOX_MEMORY'));
+    .catch(() => {
+      done();
+      for (const { run } of batch) fail(run, controller.signal.aborted ? 'SANDBOX_TIMEOUT' : 'SANDBOX_MEMORY');
+    });
 }
 
 const reader = new FrameReader(onFrame, 256 * 1024 * 1024);

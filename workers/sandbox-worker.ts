@@ -1,4 +1,5 @@
-// A piscina worker thread of the executor. Each task gets its own isolate (see confine.ts).
+// A piscina worker thread of the executor. Cohort and check tasks get their own isolate;
+// subjects tasks use the worker's warm isolate, a fresh context per subject (confine.ts).
 // Cohort tasks stream: chunks arrive on a MessagePort and results go back on it, so the
 // whole cohort runs in one context while transfer overlaps with scoring.
 import type { MessagePort } from 'node:worker_threads';
@@ -8,14 +9,24 @@ import type { Limits, ModuleReport } from './protocol.js';
 
 export type WorkerTask =
   | { kind: 'check'; source: string; limits: Limits }
-  | { kind: 'subjects'; source: string; fields: string[]; reasons: string[]; limits: Limits; buffer: ArrayBuffer; rows: number; partition: string }
+  | { kind: 'subjects'; source: string; fields: string[]; reasons: string[]; limits: Limits; partition: string; segments: Segment[] }
   | { kind: 'cohort'; source: string; fields: string[]; reasons: string[]; limits: Limits; port: MessagePort };
+
+/**
+ * Rows of one run in a subjects task. The executor batches the rows of runs queued for the
+ * same model and partition into one task; each segment succeeds or fails on its own.
+ */
+export interface Segment {
+  buffer: ArrayBuffer;
+  rows: number;
+}
+export type SegmentResult = { scores: Float64Array; reasons: Uint8Array } | { code: SandboxCode };
 
 /** Messages on a cohort task's port. */
 export type CohortIn = { seq: number; rows: number; buffer: ArrayBuffer } | { end: true };
 export type CohortOut = { seq: number; scores: Float64Array; reasons: Uint8Array } | { code: SandboxCode };
 
-export type WorkerResult = { report: ModuleReport } | { scores: Float64Array; reasons: Uint8Array } | { code: SandboxCode } | { done: true };
+export type WorkerResult = { report: ModuleReport } | { segments: SegmentResult[] } | { code: SandboxCode } | { done: true };
 
 function codeOf(e: unknown): SandboxCode {
   return e instanceof SandboxFailure ? e.code : 'SANDBOX_MODEL_ERROR';
@@ -50,11 +61,15 @@ export default async function task(t: WorkerTask): Promise<WorkerResult> {
     case 'check':
       return { report: inspectModule(t.source, t.limits) };
     case 'subjects':
-      try {
-        return scoreSubjects(t.source, t.fields, t.reasons, t.limits, t.buffer, t.rows, t.partition);
-      } catch (e) {
-        return { code: codeOf(e) };
-      }
+      return {
+        segments: t.segments.map((s): SegmentResult => {
+          try {
+            return scoreSubjects(t.source, t.fields, t.reasons, t.limits, s.buffer, s.rows, t.partition);
+          } catch (e) {
+            return { code: codeOf(e) };
+          }
+        }),
+      };
     case 'cohort':
       return cohort(t);
   }

@@ -104,6 +104,27 @@ describe('the log', () => {
     }
   });
 
+  it('gives the bundles asked for in one turn one shared checkpoint, each proof verifying under it', async () => {
+    const { ledger } = openLedger(dir);
+    const before = ledger.checkpoints().length;
+    const key = parseVkey(ledger.publicKey);
+    const indexes = [ledger.append('heartbeat', 'platform', {}).seq];
+    const first = ledger.bundleSoon(indexes[0] as number);
+    for (let i = 0; i < 4; i++) indexes.push(ledger.append('heartbeat', 'platform', {}).seq);
+    const bundles = await Promise.all([first, ...indexes.slice(1).map((i) => ledger.bundleSoon(i))]);
+    expect(ledger.checkpoints().length).toBe(before + 1);
+    expect(new Set(bundles.map((b) => b.checkpoint)).size).toBe(1);
+    bundles.forEach((b, n) => {
+      const cp = openCheckpoint(b.checkpoint, key ? [key] : []);
+      expect(cp?.size).toBe(ledger.size());
+      const leaf = leafHash(entryBytes(ledger.entries(indexes[n] as number, (indexes[n] as number) + 1)[0]?.entry));
+      expect(verifyInclusion(leaf, indexes[n] as number, cp!.size, b.inclusionProof.map((h) => Buffer.from(h, 'hex')), cp!.root)).toBe(true);
+    });
+    // an entry a checkpoint already covers gets its bundle at once, without a new checkpoint
+    await ledger.bundleSoon(indexes[0] as number);
+    expect(ledger.checkpoints().length).toBe(before + 1);
+  });
+
   it('serves consistency proofs between its checkpoints', () => {
     const { ledger } = openLedger(dir, undefined, { checkpointEvery: 10 });
     fill(ledger, 55);

@@ -75,6 +75,34 @@ describe('executor transfer', () => {
     }
   });
 
+  it('gives each of many queued runs its own outcome: one failing merchant fails only its own run', async () => {
+    // Runs for the same model and partition queue up and are handed to workers in batches;
+    // a model error or timeout in one run must not touch the others in its batch.
+    const source = `export function score(row) {
+  const age = row.business_age_months;
+  if (age === 6000) throw new Error('bad merchant');
+  if (age === 6006) for (;;) {}
+  return { score: 300 + 10 * Math.min(60, Math.floor(age / 6)) };
+}`;
+    const executor = await Executor.start();
+    try {
+      const ages = Array.from({ length: 96 }, (_, i) => (i === 20 ? 6000 : i === 50 ? 6006 : (i % 61) * 6));
+      const outcomes = await Promise.all(
+        ages.map((age) =>
+          executor
+            .execute({ mode: 'subjects', source, fields: FIELDS, reasons: [], data: Float64Array.from(FIELDS, (_, j) => (j === 0 ? age : 0)), partition: 'bank_a' })
+            .then((r) => r.scores[0] as number, (e: { code: string }) => e.code),
+        ),
+      );
+      expect(outcomes[20]).toBe('SANDBOX_MODEL_ERROR');
+      expect(outcomes[50]).toBe('SANDBOX_TIMEOUT');
+      expect(outcomes.filter((_, i) => i !== 20 && i !== 50)).toEqual(ages.filter((_, i) => i !== 20 && i !== 50).map((a) => 300 + 10 * Math.min(60, a / 6)));
+      expect(executor.restarts).toBe(0);
+    } finally {
+      await executor.close();
+    }
+  });
+
   it('reassembles frames split anywhere', () => {
     const frames: Frame[] = [];
     const reader = new FrameReader((f) => frames.push(f), 1 << 20);

@@ -145,74 +145,56 @@ export class CohortSession {
   }
 }
 
-// A worker keeps one warm isolate for subjects mode, so a run of one merchant does not pay
-// for a new isolate (~1.3 ms, against ~0.5 ms for a context). Every subject still gets a
-// fresh context: no object of one subject's evaluation is reachable from another's. What an
-// isolate shares between its contexts is its heap (and the symbol registry, which holds
-// strongly), so residue can change only whether a later evaluation runs out of memory. To
-// keep that within what one run already shares, the isolate is reused only for the same
-// model source, limits and partition (the requesting organisation), for at most
-// SUBJECTS_PER_ISOLATE contexts, never after a failure, and not when its heap after a
-// subject holds more than a quarter of the limit.
-interface Warm {
-  host: Host;
-  key: string;
-  contexts: number;
-}
-let warm: Warm | null = null;
+/**
+ * Subjects mode: one isolate per task (a task is one run's rows, or the rows of several
+ * runs of the same model for the same requester, batched by the executor), and every
+ * subject in a fresh context, so no object of one subject's evaluation is reachable from
+ * another's. What contexts of one isolate share is its heap (and the symbol registry, which
+ * holds its keys strongly), so residue can change only whether a later evaluation runs out
+ * of memory: the isolate is replaced after SUBJECTS_PER_ISOLATE contexts, after any
+ * failure, and whenever its heap after a subject holds more than a quarter of its limit.
+ */
+export class SubjectsSession {
+  private host: Host | null = null;
+  private contexts = 0;
 
-function warmHost(key: string, limits: Limits): Warm {
-  if (warm && (warm.key !== key || warm.contexts >= SUBJECTS_PER_ISOLATE || warm.host.isolate.isDisposed)) {
-    warm.host.dispose();
-    warm = null;
-  }
-  warm ??= { host: new Host(limits), key, contexts: 0 };
-  return warm;
-}
+  constructor(
+    private readonly source: string,
+    private readonly fields: readonly string[],
+    private readonly reasons: readonly string[],
+    private readonly limits: Limits,
+  ) {}
 
-function retire(w: Warm, limits: Limits): void {
-  const heap = w.host.isolate.getHeapStatisticsSync();
-  if (w.contexts >= SUBJECTS_PER_ISOLATE || heap.used_heap_size > (limits.memoryMb * 1024 * 1024) / 4) {
-    w.host.dispose();
-    if (warm === w) warm = null;
-  }
-}
-
-/** Subjects mode: every subject in a fresh context, so no score can carry another's data. */
-export function scoreSubjects(
-  source: string,
-  fields: readonly string[],
-  reasons: readonly string[],
-  limits: Limits,
-  buffer: ArrayBuffer,
-  rows: number,
-  partition: string,
-): ScoreOutput {
-  const k = fields.length;
-  const all = new Float64Array(buffer);
-  const scores = new Float64Array(rows);
-  const out = new Uint8Array(rows * REASON_SLOTS);
-  const key = `${partition}\n${limits.memoryMb}\n${limits.callMs}\n${source}`;
-  let w: Warm | null = null;
-  try {
-    for (let i = 0; i < rows; i++) {
-      w = warmHost(key, limits);
-      w.contexts++;
-      const loaded = w.host.load(source);
-      const one = all.slice(i * k, i * k + k).buffer;
-      const r = callRun(loaded, one, k, 1, fields, reasons, limits.callMs);
-      scores[i] = r.scores[0] as number;
-      out.set(r.reasons, i * REASON_SLOTS);
-      loaded.release();
-      retire(w, limits);
+  /** Scores rows of one run; throws SandboxFailure (and drops the isolate) on failure. */
+  score(buffer: ArrayBuffer, rows: number): ScoreOutput {
+    const k = this.fields.length;
+    const all = new Float64Array(buffer);
+    const scores = new Float64Array(rows);
+    const out = new Uint8Array(rows * REASON_SLOTS);
+    try {
+      for (let i = 0; i < rows; i++) {
+        this.host ??= new Host(this.limits);
+        this.contexts++;
+        const loaded = this.host.load(this.source);
+        const r = callRun(loaded, all.slice(i * k, i * k + k).buffer, k, 1, this.fields, this.reasons, this.limits.callMs);
+        scores[i] = r.scores[0] as number;
+        out.set(r.reasons, i * REASON_SLOTS);
+        loaded.release();
+        if (this.contexts >= SUBJECTS_PER_ISOLATE || this.host.isolate.getHeapStatisticsSync().used_heap_size > (this.limits.memoryMb * 1024 * 1024) / 4) this.dispose();
+      }
+    } catch (e) {
+      const code = this.host ? classify(e, this.host.isolate) : 'SANDBOX_MODEL_ERROR';
+      this.dispose();
+      throw new SandboxFailure(code);
     }
-  } catch (e) {
-    const code = w ? classify(e, w.host.isolate) : 'SANDBOX_MODEL_ERROR';
-    w?.host.dispose();
-    if (warm === w) warm = null;
-    throw new SandboxFailure(code);
+    return { scores, reasons: out };
   }
-  return { scores, reasons: out };
+
+  dispose(): void {
+    this.host?.dispose();
+    this.host = null;
+    this.contexts = 0;
+  }
 }
 
 /** Compiles and evaluates a module in a fresh isolate and reports what it imports and exports. */

@@ -177,7 +177,7 @@ function dispatch(batch: { run: Run; frame: Frame }[]): void {
   };
   const segments = batch.map((b) => ({ buffer: b.frame.payload, rows: b.frame.rows }));
   pool
-    .run({ kind: 'subjects', source: msg.source, fields: msg.fields, reasons: msg.reasons, limits: msg.limits, partition: msg.partition, segments }, segments.map((s) => s.buffer), controller.signal)
+    .run({ kind: 'subjects', source: msg.source, fields: msg.fields, reasons: msg.reasons, limits: msg.limits, segments }, segments.map((s) => s.buffer), controller.signal)
     .then((r) => {
       done();
       const results = 'segments' in r && r.segments.length === batch.length ? r.segments : null;

@@ -1,15 +1,15 @@
-// A piscina worker thread of the executor. Cohort and check tasks get their own isolate;
-// subjects tasks use the worker's warm isolate, a fresh context per subject (confine.ts).
+// A piscina worker thread of the executor. Each task gets its own isolate (see confine.ts);
+// in subjects mode every subject is scored in a fresh context of it.
 // Cohort tasks stream: chunks arrive on a MessagePort and results go back on it, so the
 // whole cohort runs in one context while transfer overlaps with scoring.
 import type { MessagePort } from 'node:worker_threads';
-import { CohortSession, SandboxFailure, inspectModule, scoreSubjects } from './confine.js';
+import { CohortSession, SandboxFailure, SubjectsSession, inspectModule } from './confine.js';
 import type { SandboxCode } from './errors.js';
 import type { Limits, ModuleReport } from './protocol.js';
 
 export type WorkerTask =
   | { kind: 'check'; source: string; limits: Limits }
-  | { kind: 'subjects'; source: string; fields: string[]; reasons: string[]; limits: Limits; partition: string; segments: Segment[] }
+  | { kind: 'subjects'; source: string; fields: string[]; reasons: string[]; limits: Limits; segments: Segment[] }
   | { kind: 'cohort'; source: string; fields: string[]; reasons: string[]; limits: Limits; port: MessagePort };
 
 /**
@@ -60,16 +60,22 @@ export default async function task(t: WorkerTask): Promise<WorkerResult> {
   switch (t.kind) {
     case 'check':
       return { report: inspectModule(t.source, t.limits) };
-    case 'subjects':
-      return {
-        segments: t.segments.map((s): SegmentResult => {
-          try {
-            return scoreSubjects(t.source, t.fields, t.reasons, t.limits, s.buffer, s.rows, t.partition);
-          } catch (e) {
-            return { code: codeOf(e) };
-          }
-        }),
-      };
+    case 'subjects': {
+      const session = new SubjectsSession(t.source, t.fields, t.reasons, t.limits);
+      try {
+        return {
+          segments: t.segments.map((s): SegmentResult => {
+            try {
+              return session.score(s.buffer, s.rows);
+            } catch (e) {
+              return { code: codeOf(e) };
+            }
+          }),
+        };
+      } finally {
+        session.dispose();
+      }
+    }
     case 'cohort':
       return cohort(t);
   }

@@ -144,15 +144,15 @@ describe('smuggling data out through legitimate outputs', () => {
     const cohort = await runSource(executor, fixture('carry-over-shared'), 'cohort');
     expect(cohort.ok && cohort.subjects.slice(1).every((s) => s.score === 900)).toBe(true); // the fixture works
     expectFoundNothing(await runSource(executor, fixture('carry-over-shared'), 'subjects'));
-    // separate one-merchant runs for the same requester reuse a worker's warm isolate
-    for (let i = 0; i < 8; i++) expectFoundNothing(await runSource(executor, fixture('carry-over-shared'), 'subjects', 1));
+    // concurrent one-merchant runs for one requester are batched into tasks that share an isolate
+    for (const r of await Promise.all(Array.from({ length: 24 }, () => runSource(executor, fixture('carry-over-shared'), 'subjects', 1)))) expectFoundNothing(r);
     await afterwardsStillServes();
   });
 
   it("memory one merchant's evaluation leaves behind does not make another's fail", async () => {
     expectCode(await runSource(executor, fixture('heap-residue'), 'cohort', 3), 'SANDBOX_MEMORY'); // the fixture works
     expectFoundNothing(await runSource(executor, fixture('heap-residue'), 'subjects', 3));
-    for (let i = 0; i < 3; i++) expectFoundNothing(await runSource(executor, fixture('heap-residue'), 'subjects', 1));
+    for (const r of await Promise.all(Array.from({ length: 6 }, () => runSource(executor, fixture('heap-residue'), 'subjects', 1)))) expectFoundNothing(r);
     await afterwardsStillServes();
   });
 

@@ -168,7 +168,13 @@ function pump(): void {
 function dispatch(batch: { run: Run; frame: Frame }[]): void {
   const { msg } = (batch[0] as { run: Run }).run;
   const controller = new AbortController();
-  for (const b of batch) b.run.controllers.add(controller);
+  // every run's rows may wait for all the rows before them in the task: re-arm the backstop
+  // for the whole task, so only a task that overruns its own isolate timeouts is aborted
+  const rows = batch.reduce((n, b) => n + b.frame.rows, 0);
+  for (const b of batch) {
+    b.run.controllers.add(controller);
+    arm(b.run, rows);
+  }
   busy++;
   const done = () => {
     busy--;

@@ -41,6 +41,8 @@ interface Run {
   written: number; // rows of results written
   failed: boolean;
   controllers: Set<AbortController>;
+  /** Runs with the same key may share a subjects task (same model, limits and partition). */
+  key: string;
   port?: MessagePort;
   timer?: NodeJS.Timeout;
 }
@@ -141,13 +143,21 @@ const BATCH_ROWS = 128;
 const queued: { run: Run; frame: Frame }[] = [];
 let busy = 0;
 
-const batchKey = (m: RunMessage): string => JSON.stringify([m.source, m.fields, m.reasons, m.limits, m.partition]);
+let sourceIds = new Map<string, number>();
+let nextSourceId = 1;
+/** A short key per model source, limits and partition; the source itself is looked up once per run. */
+function batchKey(m: RunMessage): string {
+  if (sourceIds.size > 1024) sourceIds = new Map();
+  let id = sourceIds.get(m.source);
+  if (id === undefined) sourceIds.set(m.source, (id = nextSourceId++));
+  return JSON.stringify([id, m.fields, m.reasons, m.limits, m.partition]);
+}
 
 function pump(): void {
   while (busy < pool.threads && queued.length > 0) {
     const head = queued.shift() as { run: Run; frame: Frame };
     if (head.run.failed) continue;
-    const key = batchKey(head.run.msg);
+    const key = head.run.key;
     const batch = [head];
     let rows = head.frame.rows;
     // a share of what waits, so that the other workers get theirs too
@@ -155,7 +165,7 @@ function pump(): void {
     const share = Math.min(BATCH_ROWS, Math.ceil(waiting / pool.threads));
     for (let i = 0; i < queued.length && rows < share; ) {
       const q = queued[i] as { run: Run; frame: Frame };
-      if (!q.run.failed && rows + q.frame.rows <= BATCH_ROWS && batchKey(q.run.msg) === key) {
+      if (!q.run.failed && rows + q.frame.rows <= BATCH_ROWS && q.run.key === key) {
         batch.push(q);
         rows += q.frame.rows;
         queued.splice(i, 1);
@@ -225,7 +235,7 @@ process.on('message', (raw: unknown) => {
       return;
     }
     case 'run': {
-      const run: Run = { msg: m, received: 0, written: 0, failed: false, controllers: new Set() };
+      const run: Run = { msg: m, received: 0, written: 0, failed: false, controllers: new Set(), key: batchKey(m) };
       runs.set(m.id, run);
       highestRun = Math.max(highestRun, m.id);
       if (m.mode === 'cohort') startCohort(run);

@@ -1,6 +1,9 @@
 // THREATS.md, "Learning about individuals from aggregates" and "Abusing access", through the
 // run engine with the real executor and vault.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { entryBytes } from '../../ledger/entry.js';
+import { leafHash, verifyInclusion } from '../../ledger/merkle.js';
+import { openCheckpoint, parseVkey } from '../../ledger/note.js';
 import { overlapDecision, symmetricDifference } from '../../policies/overlap.js';
 import { budgetOf, getRun, runAggregate, runSubjects, type RunAnswer } from '../../sandbox/runs.js';
 import { recordConsent, rejectModel, revokeConsent, revokeModel, submitModel, approveModel, authenticate, admitOrg, applyOrg, suspendOrg } from '../../sandbox/workflows.js';
@@ -198,6 +201,39 @@ describe('subjects runs and access', () => {
     expect(ruleOf(r2, 'consent:daily-quota')?.action).toBe('serve-cached');
     expect(getRun(w.platform.ctx, w.bank, r2.runId).runId).toBe(r2.runId);
     await expect(Promise.resolve().then(() => getRun(w.platform.ctx, w.fintech, r2.runId))).rejects.toMatchObject({ code: 'RUN_UNKNOWN' });
+  });
+
+  it('prove each answer in the log: its bundle, and the one made when the run is read back, verify', async () => {
+    const ctx = w.platform.ctx;
+    const key = parseVkey(ctx.ledger.publicKey);
+    const proves = (a: RunAnswer) => {
+      const cp = openCheckpoint(a.ledger.checkpoint, key ? [key] : []);
+      const entry = ctx.ledger.entries(a.ledger.index, a.ledger.index + 1)[0]?.entry;
+      const leaf = leafHash(entryBytes(entry));
+      return (
+        !!cp &&
+        cp.size === a.ledger.size &&
+        (entry as { type?: string; run?: string }).run === a.runId &&
+        leaf.toString('hex') === a.ledger.leafHash &&
+        verifyInclusion(leaf, a.ledger.index, cp.size, a.ledger.inclusionProof.map((h) => Buffer.from(h, 'hex')), cp.root)
+      );
+    };
+    const [a, b] = codes(2, 500);
+    consent(a!);
+    consent(b!);
+    // concurrent runs: their bundles may share a checkpoint
+    const answers = await Promise.all([subjects([a!]), subjects([b!]), agg({ cohort: { district: 'loufeng' }, statistics: ['count'] })]);
+    for (const x of answers) expect(proves(x)).toBe(true);
+    // later, under a later checkpoint
+    ctx.ledger.append('heartbeat', 'platform', {});
+    ctx.ledger.checkpoint();
+    for (const x of answers) {
+      const back = getRun(ctx, w.regulator, x.runId);
+      expect(back.ledger.size).toBeGreaterThan(x.ledger.size);
+      expect(proves(back)).toBe(true);
+      expect(x.cached).toBeUndefined();
+      expect({ ...back, ledger: null }).toEqual({ ...x, ledger: null });
+    }
   });
 
   it('refuse the wrong role, a bank without access, and runs of models not runnable', async () => {

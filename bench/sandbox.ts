@@ -96,7 +96,7 @@ export async function benchCohort(ctx: BenchContext): Promise<Figure[]> {
     const data = vault.project(manifest.inputs, Int32Array.from({ length: m }, (_, i) => i)).data;
     const perSubject = await timeAsync(3, () => executor.execute({ mode: 'subjects', source, fields: manifest.inputs, reasons: manifest.output.reasons, data }));
     const plain = await timeAsync(3, async () => plainScore(score, data, manifest.inputs, manifest.output.reasons));
-    figures.push(figure('sandbox.subjects.throughput', (m / perSubject) * 1000, 'merchants/s', (m / plain) * 1000, `fresh context per merchant, ${executor.info?.threads} threads; target 1,000 or more; baseline: plain Node`));
+    figures.push(figure('sandbox.subjects.throughput', (m / perSubject) * 1000, 'merchants/s', (m / plain) * 1000, `fresh context per merchant, ${executor.pids().length} processes; target 1,000 or more; baseline: plain Node`));
 
     // One merchant on a warm executor.
     const one = data.slice(0, manifest.inputs.length);

@@ -2,6 +2,7 @@
 // bounds; whether the contract is sound (a lattice, known fields) is a vetting check, so
 // the reviewer gets a reason for each failure rather than one parse error.
 import { z } from 'zod';
+import { MAX_MODEL_INPUTS, MAX_REASON_CODES, REASON_SLOTS } from '../core/limits.js';
 
 const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]{1,32})?$/;
 
@@ -16,9 +17,15 @@ export const outputContractSchema = z
         step: z.number().int().min(1).max(1_000_000),
       })
       .strict(),
-    reasons: z.array(z.string().regex(/^[A-Z][A-Z0-9_]{1,47}$/)).max(64),
+    reasons: z.array(z.string().regex(/^[A-Z][A-Z0-9_]{1,47}$/)).max(MAX_REASON_CODES),
     /** Grade bands, highest first: a score gets the first band whose min it reaches. */
-    grades: z.array(gradeBandSchema).min(1).max(10).optional(),
+    grades: z.array(gradeBandSchema).min(1).max(16).optional(),
+    /**
+     * What a merchant gets when the model's output for it breaks the contract (off the
+     * lattice, an undeclared reason) or the model failed on its row alone. Default: the
+     * lowest score and no reasons.
+     */
+    default: z.object({ score: z.number().int(), reasons: z.array(z.string()).max(REASON_SLOTS) }).strict().optional(),
   })
   .strict();
 export type OutputContract = z.infer<typeof outputContractSchema>;
@@ -33,7 +40,7 @@ export const manifestSchema = z
     description: z.string().min(1).max(2000),
     purpose: z.string().regex(/^[a-z][a-z0-9-]{1,40}$/),
     tags: z.array(z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/)).max(10).default([]),
-    inputs: z.array(z.string().min(1).max(64)).min(1).max(128),
+    inputs: z.array(z.string().min(1).max(64)).min(1).max(MAX_MODEL_INPUTS),
     output: outputContractSchema,
     bankFeatures: z.array(bankFeatureSchema).max(32).optional(),
   })

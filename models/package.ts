@@ -9,7 +9,9 @@ import { canonicalize } from '../core/canonical-json.js';
 import { modelError } from './errors.js';
 import { manifestSchema, type Manifest } from './manifest.schema.js';
 
-export const MAX_SOURCE_BYTES = 256 * 1024;
+import { MAX_SOURCE_BYTES } from '../core/limits.js';
+
+export { MAX_SOURCE_BYTES };
 export const MAX_MANIFEST_BYTES = 64 * 1024;
 /** Hard bound on what is read at all; vetting reports the real limits. */
 const READ_LIMIT = 4 * MAX_SOURCE_BYTES;

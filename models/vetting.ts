@@ -3,9 +3,12 @@
 // id, a status and a reason the reviewer can act on. Running the model (the dry run) is the
 // sandbox's job; its checks join this report there.
 import type { Field } from '../datasets/catalog.js';
+import { MAX_LATTICE_VALUES, MAX_REASON_CODES, REASON_SLOTS } from '../core/limits.js';
 import type { ModuleReport } from '../workers/protocol.js';
 import type { Manifest } from './manifest.schema.js';
 import { MAX_MANIFEST_BYTES, MAX_SOURCE_BYTES, modelDigest, parseManifest, type ModelPackage } from './package.js';
+import { manifestSchema } from './manifest.schema.js';
+import { checkPurity, describeRule, type Finding } from './purity.js';
 
 export type CheckStatus = 'pass' | 'fail' | 'warn';
 export interface Check {
@@ -24,50 +27,37 @@ export interface VettingReport {
 const pass = (id: string, reason: string): Check => ({ id, status: 'pass', reason });
 const fail = (id: string, reason: string): Check => ({ id, status: 'fail', reason });
 
-export const MAX_REASON_CODES = 20;
-export const MAX_REASONS_PER_SUBJECT = 3;
-
-/** Constructs a reviewer should look at; reported, not refused (the isolate confines them). */
-const REVIEW_PATTERNS: [string, RegExp][] = [
-  ['eval', /\beval\s*\(/],
-  ['Function constructor', /\bFunction\s*\(|\.constructor\b/],
-  ['dynamic import()', /\bimport\s*\(/],
-  ['require', /\brequire\s*\(/],
-  ['Proxy', /\bProxy\b/],
-  ['Reflect', /\bReflect\b/],
-  ['globalThis', /\bglobalThis\b/],
-  ['stack-trace hooks', /prepareStackTrace|captureStackTrace|stackTraceLimit/],
-  ['__proto__', /__proto__/],
-  ['Symbol.species', /Symbol\.species/],
-  ['WebAssembly', /\bWebAssembly\b/],
-  ['shared memory', /\bSharedArrayBuffer\b|\bAtomics\b/],
-  ['clock or randomness', /\bDate\b|Math\.random|\bperformance\b/],
-  ['host globals', /\bprocess\b|\bfetch\b|\bXMLHttpRequest\b/],
-  ['thenable', /\bthen\s*[:(]/],
-  ['async code', /\basync\b|\bawait\b|\bPromise\b/],
-];
-
-function reviewFlags(source: string): Check {
-  const found: string[] = [];
-  const lines = source.split('\n');
-  for (const [name, re] of REVIEW_PATTERNS) {
-    const at = lines.findIndex((l) => re.test(l));
-    if (at >= 0) found.push(`${name} (line ${at + 1})`);
+/** The static review: the pure-module discipline on the parsed source (models/purity.ts). */
+function purityChecks(source: string): Check[] {
+  const findings = checkPurity(source);
+  const where = (f: Finding) => `${f.rule} line ${f.line}:${f.column} ${f.message}`;
+  const fails = findings.filter((f) => f.severity === 'fail');
+  const unsure = findings.filter((f) => f.severity === 'cannot-tell');
+  const checks: Check[] = [];
+  if (fails.length === 0) checks.push(pass('source.purity', 'the module keeps the pure-module discipline (R1-R8)'));
+  else {
+    const rules = [...new Set(fails.map((f) => f.rule))];
+    checks.push(fail('source.purity', `${fails.slice(0, 12).map(where).join('; ')}${fails.length > 12 ? `; and ${fails.length - 12} more` : ''}. Rules: ${rules.map((r) => `${r}: ${describeRule(r)}`).join('; ')}`));
   }
-  return found.length === 0
-    ? pass('source.review', 'no construct needs a reviewer’s attention')
-    : { id: 'source.review', status: 'warn', reason: `for the reviewer: ${found.join(', ')}` };
+  checks.push(unsure.length === 0 ? pass('source.review', 'nothing the static review could not tell') : { id: 'source.review', status: 'warn', reason: `cannot tell, for the reviewer: ${unsure.slice(0, 12).map(where).join('; ')}` });
+  return checks;
 }
 
 function contractChecks(m: Manifest): Check[] {
   const { min, max, step } = m.output.score;
   const checks: Check[] = [];
   checks.push(min < max ? pass('output.range', `scores from ${min} to ${max}`) : fail('output.range', `min ${min} is not below max ${max}`));
+  const values = (max - min) / step + 1;
   checks.push(
-    min < max && (max - min) % step === 0
-      ? pass('output.lattice', `${(max - min) / step + 1} values in steps of ${step}`)
-      : fail('output.lattice', `step ${step} does not divide the range ${min}..${max}`),
+    !(min < max && (max - min) % step === 0)
+      ? fail('output.lattice', `step ${step} does not divide the range ${min}..${max}`)
+      : values > MAX_LATTICE_VALUES
+        ? fail('output.lattice', `${values} score values; at most ${MAX_LATTICE_VALUES} (a wider lattice would carry raw figures to a bank)`)
+        : pass('output.lattice', `${values} values in steps of ${step}`),
   );
+  const d = m.output.default ?? { score: min, reasons: [] };
+  const dOk = Number.isInteger(d.score) && d.score >= min && d.score <= max && (d.score - min) % step === 0 && d.reasons.every((r) => m.output.reasons.includes(r)) && d.reasons.length <= REASON_SLOTS;
+  checks.push(dOk ? pass('output.default', `default output ${d.score}${d.reasons.length ? ` ${d.reasons.join(' ')}` : ''}`) : fail('output.default', 'output.default must be on the lattice, with declared reasons (at most 4)'));
   const codes = m.output.reasons;
   if (codes.length > MAX_REASON_CODES) checks.push(fail('output.reasons', `${codes.length} reason codes declared; at most ${MAX_REASON_CODES}`));
   else if (new Set(codes).size !== codes.length) checks.push(fail('output.reasons', 'reason codes are repeated'));
@@ -110,24 +100,24 @@ export function staticVetting(pkg: ModelPackage, catalog: readonly Field[]): { m
   checks.push(manifestBytes <= MAX_MANIFEST_BYTES ? pass('size.manifest', `${manifestBytes} bytes`) : fail('size.manifest', `${manifestBytes} bytes; at most ${MAX_MANIFEST_BYTES}`));
   const manifest = parseManifest(pkg.manifestJson);
   if (!manifest) {
-    checks.push(fail('manifest.schema', 'the manifest does not match the schema (see API.md, Model package)'));
+    const issues = manifestSchema.safeParse(pkg.manifestJson).error?.issues ?? [];
+    const named = issues.slice(0, 5).map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
+    checks.push(fail('manifest.schema', `the manifest does not match the schema (docs/models.md): ${named.join('; ')}`));
     return { manifest: null, checks };
   }
   checks.push(pass('manifest.schema', `${manifest.name}@${manifest.version}`));
-  checks.push(...inputChecks(manifest, catalog), ...contractChecks(manifest), reviewFlags(pkg.source));
+  checks.push(...inputChecks(manifest, catalog), ...contractChecks(manifest), ...purityChecks(pkg.source));
   return { manifest, checks };
 }
 
-/** What compiling the module in an isolate showed. */
+/** What evaluating the module in a hardened context of the executor showed. */
 export function moduleChecks(r: ModuleReport): Check[] {
-  if (!r.parses) return [fail('module.parses', 'the source does not parse as an ES module')];
-  const checks = [pass('module.parses', 'parses as an ES module')];
-  checks.push(r.imports.length === 0 ? pass('module.imports', 'imports nothing') : fail('module.imports', `imports ${r.imports.length} module(s); a model may import nothing`));
-  if (r.imports.length > 0) return checks;
-  if (!r.evaluates) return [...checks, fail('module.evaluates', 'evaluating the module failed or ran out of time')];
+  if (!r.evaluates) return [fail('module.evaluates', 'evaluating the module in a hardened context failed or ran out of time')];
   const onlyScore = r.exports.length === 1 && r.exports[0] === 'score' && r.scoreIsFunction;
-  checks.push(onlyScore ? pass('module.exports', 'exports only the function score') : fail('module.exports', `must export only a function named score; exports ${r.exports.length} name(s)`));
-  return checks;
+  return [
+    pass('module.evaluates', 'evaluates in a hardened context'),
+    onlyScore ? pass('module.exports', 'exports only the function score') : fail('module.exports', `must export only a function named score; exports ${r.exports.length} name(s)`),
+  ];
 }
 
 export function report(pkg: ModelPackage, checks: Check[]): VettingReport {

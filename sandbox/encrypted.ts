@@ -104,7 +104,7 @@ export async function runEncrypted(ctx: RunCtx, bank: Org, req: EncryptedRequest
     decisions.push({ rule: 'consent:recheck', status: 'PASS', action: 'mask-revoked', params: { checkedAtRelease: true } });
     const joint = { params, publicKey, ciphertexts, weights: features.map((f) => f.weight), partial, consented, floodingSigma: 0.001 };
     // in the crypto process (off the server's event loop), or in-process where there is none
-    const result = ctx.crypto ? await ctx.crypto.run(joint, (code) => encryptionError(code as never)) : await evaluateJoint(joint);
+    const result = ctx.crypto ? await ctx.crypto.run(joint) : await evaluateJoint(joint);
     const notScored = consented.filter((c) => !c).length;
     const answer = { runId, status: 'released' as const, mode: 'encrypted' as const, decisions, notScored, slots: req.subjects.length, ciphertext: Buffer.from(result).toString('base64') };
     return (await finishRun(ctx, answer as never, () => {

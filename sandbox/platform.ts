@@ -11,7 +11,7 @@ import { loadOrCreateSigner } from '../ledger/keys.js';
 import { Ledger } from '../ledger/log.js';
 import { loadPolicy, type LoadedPolicy } from '../policies/policy.schema.js';
 import { Executor } from '../workers/client.js';
-import { CryptoProcess } from '../workers/crypto-client.js';
+import { CryptoProcess } from '../encryption/process/client.js';
 import type { RunCtx } from './runs.js';
 import { migrate } from './state.js';
 import { bootstrapRegulator } from './workflows.js';
@@ -73,7 +73,7 @@ export class Platform {
       ledger: state.ledger,
       executor,
       vault,
-      crypto: new CryptoProcess(),
+      crypto: new CryptoProcess(executor.confinementHandle),
       policy: options.policy ?? loadPolicy(),
       now: options.now ?? (() => new Date()),
     };

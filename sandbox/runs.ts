@@ -9,7 +9,7 @@ import { canonicalize } from '../core/canonical-json.js';
 import { isAppError } from '../core/errors.js';
 import { SEGMENT_KEYS, type SegmentKey } from '../datasets/catalog.js';
 import type { Vault } from '../datasets/store.js';
-import type { CryptoProcess } from '../workers/crypto-client.js';
+import type { CryptoProcess } from '../encryption/process/client.js';
 import { isValidUscc } from '../datasets/uscc.js';
 import type { ProofBundle } from '../ledger/log.js';
 import { computeAggregates, costMicros, STATISTICS, type AggregateResult, type Statistic } from '../policies/aggregates.js';

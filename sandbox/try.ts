@@ -5,7 +5,7 @@ import { dummyMatrix } from '../datasets/dummy.js';
 import { modelError } from '../models/errors.js';
 import { parseManifest, type ModelPackage } from '../models/package.js';
 import type { Executor } from '../workers/client.js';
-import type { Mode } from '../workers/protocol.js';
+import type { Mode } from '../workers/client.js';
 import { checkedScores, type SubjectScore } from './scoring.js';
 
 export type TryResult = { ok: true; outputs: (SubjectScore & { subject: string })[] } | { ok: false; error: { code: string } };
@@ -15,7 +15,7 @@ export async function tryPackage(pkg: ModelPackage, executor: Executor, subjects
   if (!manifest) throw modelError('MODEL_MANIFEST_INVALID');
   try {
     const { data, usccs } = dummyMatrix(manifest.inputs, subjects, DEFAULTS.seed);
-    const r = await executor.execute({ mode, source: pkg.source, fields: manifest.inputs, reasons: manifest.output.reasons, data });
+    const r = await executor.execute({ mode, source: pkg.source, fields: manifest.inputs, reasons: manifest.output.reasons, data, lane: 'vetting' });
     const { subjects: scored } = checkedScores(r, subjects, manifest.output);
     return { ok: true, outputs: scored.map((s, i) => ({ subject: usccs[i] as string, ...s })) };
   } catch (e) {

@@ -1,48 +1,45 @@
-// The platform's handle on its executor process: starts it confined, moves rows to it and
-// scores back as raw frames (chunked, so transfer overlaps with scoring), and watches it.
-// A watchdog restarts an executor that stops answering; runs in flight then fail with
-// SANDBOX_UNAVAILABLE and later runs go to the new process.
-import type { ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import type { Readable, Writable } from 'node:stream';
-import { projectRoot } from '../core/fs.js';
-import { canConfineOs, permissionArgs, spawnConfined } from './confinement.js';
-import { sandboxError } from './errors.js';
-import {
-  DEFAULT_LIMITS,
-  encodeHeader,
-  FrameReader,
-  fromExecutorSchema,
-  REASON_SLOTS,
-  type Frame,
-  type Limits,
-  type Mode,
-  type ModuleReport,
-  type ReadyInfo,
-  type ToExecutor,
-} from './protocol.js';
+// The platform's handle on its executor processes. Lanes are processes: `production` lanes
+// run approved models for banks, fintechs and the regulator; the `vetting` lane runs code
+// nobody has approved yet (vetting, dry runs, `dfix model try`), so a package that crashes
+// its process touches no production run. Each process runs one task at a time, so when one
+// dies, the parent knows which task it was running: that task's runs fail with the limit
+// that fired, or, when the task carried several runs, each is tried once more alone.
+//
+// Tasks: `cohort` rows are scored in hardened batches (a large cohort is split across the
+// production lanes); `subjects` rows each in a fresh context, and queued subjects requests
+// of the same model and requester share a task.
+import { createHash } from 'node:crypto';
+import { ChildChannel, type ChildExit } from '../core/child.js';
+import { AppError, isAppError } from '../core/errors.js';
+import { CONFINEMENT_ERRORS, establishConfinement, type Confinement, type ConfinementMode, type ConfinementTools, type Posture } from '../core/confinement.js';
+import { sandboxError, type SandboxCode } from './errors.js';
+import { DEFAULT_LIMITS, EXIT_BACKSTOP, HEARTBEAT_MS, readySchema, REASON_SLOTS, taskResultSchema, type Limits, type ModuleReport, type ReadyInfo, type Task, type TaskResult } from './protocol.js';
 
-export type Confinement = 'auto' | 'os' | 'none';
+export type Mode = 'cohort' | 'subjects';
+export type Lane = 'production' | 'vetting';
 
 export interface ExecutorOptions {
-  /** 'os' adds a network namespace and an unprivileged user (needs root); 'auto' uses it when it can. */
-  confinement: Confinement;
-  pingMs: number;
-  /** An executor silent for this long is killed and replaced. */
-  deadMs: number;
+  confinement: ConfinementMode;
+  tools?: ConfinementTools;
+  /** An established confinement to use (the platform shares one with the crypto process). */
+  shared?: Confinement;
+  productionLanes: number;
+  vettingLanes: number;
   startMs: number;
-  cohortChunkRows: number;
-  subjectChunkRows: number;
+  /** Silence (of parent-awake time) after which a process is killed. */
+  deadMs: number;
+  /** Rows of queued subjects requests one task may carry. */
+  batchRows: number;
   onEvent?: (event: string, data: Record<string, unknown>) => void;
 }
 
 export const DEFAULT_EXECUTOR_OPTIONS: ExecutorOptions = Object.freeze({
-  confinement: 'auto',
-  pingMs: 1000,
-  deadMs: 5000,
+  confinement: 'os',
+  productionLanes: 2,
+  vettingLanes: 1,
   startMs: 15_000,
-  cohortChunkRows: 32_768,
-  subjectChunkRows: 128,
+  deadMs: 5000,
+  batchRows: 128,
 });
 
 export interface ExecuteRequest {
@@ -53,295 +50,309 @@ export interface ExecuteRequest {
   data: Float64Array;
   reasons: readonly string[];
   limits?: Limits;
-  /** Who the run is for (the requesting organisation): isolates are never shared across partitions. */
+  /** Cohort mode: time for scoring all rows (the run's compute budget), ms. */
+  timeoutMs?: number;
+  /** Who the run is for: subjects tasks never mix requesters. */
   partition?: string;
+  lane?: Lane;
 }
 
 export interface ExecuteResult {
   scores: Float64Array;
-  /** rows x 3 reason indexes: 0 none, i+1 the i-th declared code, 255 undeclared. */
+  /** rows x REASON_SLOTS reason indexes: 0 none, i+1 the i-th declared code, 255 undeclared. */
   reasons: Uint8Array;
+  /** Subjects mode: 1 where a row failed even alone in a fresh isolate (the host substitutes the default output). */
+  failed: Uint8Array;
+  /** CPU the executor spent on this request's task(s), ms. */
+  cpuMs: number;
 }
 
-/** The Node flags of the executor: it may read its own code and nothing else. */
-export function executorNodeArgs(root = projectRoot()): string[] {
-  return [...permissionArgs(root, { addons: true }), '--no-node-snapshot', '--disallow-code-generation-from-strings', '--max-old-space-size=256'];
+/** Which OS or executor limit ended a process, from how it ended. */
+export function limitOf(e: ChildExit): 'memory' | 'cpu' | 'time' | 'unresponsive' | 'crash' {
+  if (e.killedFor === 'backstop' || e.code === EXIT_BACKSTOP) return 'time';
+  if (e.killedFor === 'unresponsive') return 'unresponsive';
+  if (e.signal === 'SIGXCPU') return 'cpu';
+  if (e.signal === 'SIGSEGV' || e.signal === 'SIGABRT' || e.signal === 'SIGBUS' || e.signal === 'SIGTRAP' || e.signal === 'SIGILL') return 'memory';
+  return 'crash';
 }
 
-export function executorEntry(root = projectRoot()): string {
-  return path.join(root, 'dist', 'workers', 'executor.js');
+function codeOfLimit(limit: ReturnType<typeof limitOf>): SandboxCode {
+  return limit === 'memory' ? 'SANDBOX_MEMORY' : limit === 'time' || limit === 'cpu' ? 'SANDBOX_TIMEOUT' : 'SANDBOX_MODEL_ERROR';
 }
 
-/** Resolves when the data pipe can take more, or the process is gone. */
-function drained(proc: { dataIn: Writable; child: ChildProcess }): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const done = () => {
-      proc.dataIn.off('drain', done);
-      proc.child.off('exit', done);
-      resolve();
-    };
-    proc.dataIn.once('drain', done);
-    proc.child.once('exit', done);
-  });
+interface Job {
+  task: Task;
+  /** Rows of each request carried by this task (subjects batches), in order. */
+  parts: { rows: number; settle(r: TaskResult | { crashed: ReturnType<typeof limitOf> }): void }[];
 }
 
-interface Pending {
-  rows: number;
-  chunkRows: number;
-  scores: Float64Array;
-  reasons: Uint8Array;
-  received: number;
-  done: boolean;
-  resolve(r: ExecuteResult): void;
-  reject(e: Error): void;
-}
-
-interface Process {
-  child: ChildProcess;
-  dataIn: Writable;
-  ready: Promise<ReadyInfo>;
-  info?: ReadyInfo;
-  lastPong: number;
-  osConfined: boolean;
+class Process {
+  channel: ChildChannel<ReadyInfo>;
+  busy = false;
+  constructor(channel: ChildChannel<ReadyInfo>) {
+    this.channel = channel;
+  }
 }
 
 export class Executor {
   private readonly opts: ExecutorOptions;
-  private proc: Process | null = null;
-  private nextId = 1;
-  private readonly pending = new Map<number, Pending>();
-  private readonly checks = new Map<number, { resolve(r: ModuleReport): void; reject(e: Error): void }>();
-  private watchdog: NodeJS.Timeout | undefined;
+  private readonly confinement: Confinement;
+  private readonly lanes: Record<Lane, (Process | null)[]> = { production: [], vetting: [] };
+  private readonly queues: Record<Lane, Job[]> = { production: [], vetting: [] };
+  private readonly subjectsQueue: { key: string; req: ExecuteRequest; rows: number; resolve(r: ExecuteResult): void; reject(e: Error): void; alone: boolean }[] = [];
   private closed = false;
-  private osWorks: boolean;
   restarts = 0;
+  private readyInfo: ReadyInfo | null = null;
 
   private constructor(opts: ExecutorOptions) {
     this.opts = opts;
-    this.osWorks = opts.confinement !== 'none' && canConfineOs();
-    if (opts.confinement === 'os' && !this.osWorks) throw sandboxError('SANDBOX_UNAVAILABLE', { detail: 'os confinement unavailable' });
+    this.confinement = opts.shared ?? establishConfinement(opts.confinement, opts.tools);
   }
 
   static async start(options: Partial<ExecutorOptions> = {}): Promise<Executor> {
     const e = new Executor({ ...DEFAULT_EXECUTOR_OPTIONS, ...options });
-    await e.ensure();
-    e.watchdog = setInterval(() => e.tick(), e.opts.pingMs);
-    e.watchdog.unref();
+    try {
+      const starts: Promise<unknown>[] = [];
+      for (const lane of ['production', 'vetting'] as Lane[]) {
+        const n = lane === 'production' ? e.opts.productionLanes : e.opts.vettingLanes;
+        for (let i = 0; i < n; i++) starts.push(e.spawn(lane, i));
+      }
+      await Promise.all(starts);
+    } catch (err) {
+      await e.close();
+      throw isAppError(err) && err.code === 'CONFINEMENT_UNAVAILABLE' ? err : new AppError('CONFINEMENT_UNAVAILABLE', CONFINEMENT_ERRORS.CONFINEMENT_UNAVAILABLE, { detail: 'the executor did not start inside its confinement', cause: err });
+    }
     return e;
   }
 
-  /** How the current executor process is confined, as it reported itself. */
+  /** How the executors are confined: what was configured, and what a process reported of itself. */
+  get posture(): Posture & { reported: ReadyInfo | null } {
+    return { ...this.confinement.posture, reported: this.readyInfo };
+  }
+
+  /** Kept for callers that read the reported confinement. */
   get info(): (ReadyInfo & { osConfined: boolean }) | null {
-    return this.proc?.info ? { ...this.proc.info, osConfined: this.proc.osConfined } : null;
+    return this.readyInfo ? { ...this.readyInfo, osConfined: this.confinement.posture.mode === 'os' } : null;
+  }
+
+  /** Pids of the processes of a lane (for tests and benchmarks). */
+  pids(lane: Lane = 'production'): number[] {
+    return this.lanes[lane].map((p) => p?.channel.pid).filter((p): p is number => p !== undefined);
   }
 
   get pid(): number | undefined {
-    return this.proc?.child.pid;
+    return this.pids('production')[0];
   }
 
-  private spawnProcess(): Process {
-    const root = projectRoot();
-    const node = [...executorNodeArgs(root), executorEntry(root)];
-    const os = this.osWorks;
-    const child = spawnConfined(node, os, { stdio: ['ignore', 'ignore', 'inherit', 'ipc', 'pipe', 'pipe'] });
-    const stdio = child.stdio as unknown as (Readable | Writable | null)[];
-    const dataIn = stdio[4] as Writable;
-    const dataOut = stdio[5] as Readable;
-    const reader = new FrameReader((f) => this.onResult(f), 512 * 1024 * 1024);
-    dataOut.on('data', (c: Buffer) => reader.push(c));
-    dataIn.on('error', () => undefined);
-    const proc: Process = { child, dataIn, lastPong: Date.now(), osConfined: os, ready: Promise.resolve(null as never) };
-    proc.ready = new Promise<ReadyInfo>((resolve, reject) => {
-      const timer = setTimeout(() => reject(sandboxError('SANDBOX_UNAVAILABLE')), this.opts.startMs);
-      child.on('message', (raw) => {
-        const parsed = fromExecutorSchema.safeParse(raw);
-        if (!parsed.success) return;
-        const m = parsed.data;
-        proc.lastPong = Date.now();
-        if (m.type === 'ready') {
-          clearTimeout(timer);
-          proc.info = m;
-          resolve(m);
-        } else this.onMessage(m);
-      });
-      child.on('exit', () => {
-        clearTimeout(timer);
-        reject(sandboxError('SANDBOX_UNAVAILABLE'));
-        this.onExit(proc);
-      });
-      child.on('error', () => undefined);
+  private async spawn(lane: Lane, slot: number): Promise<void> {
+    const command = this.confinement.command('dist/workers/executor.js', ['--no-node-snapshot', '--disallow-code-generation-from-strings', '--max-old-space-size=256'], { addons: true });
+    const channel = new ChildChannel<ReadyInfo>(command, {
+      name: `executor.${lane}`,
+      parseReady: (m) => {
+        const r = readySchema.safeParse(m);
+        return r.success ? r.data : null;
+      },
+      startMs: this.opts.startMs,
+      heartbeatMs: HEARTBEAT_MS * 2,
+      deadMs: this.opts.deadMs,
+      ...(this.opts.onEvent ? { onEvent: this.opts.onEvent } : {}),
     });
-    proc.ready.catch(() => undefined);
-    return proc;
+    const proc = new Process(channel);
+    this.lanes[lane][slot] = proc;
+    channel.onExit((exit) => this.onExit(lane, slot, proc, exit));
+    const info = await channel.ready;
+    if (this.opts.confinement === 'os' && (info.uid !== 65534 || info.interfaces.some((i) => i !== 'lo'))) {
+      void channel.kill('not-confined');
+      throw new AppError('CONFINEMENT_UNAVAILABLE', CONFINEMENT_ERRORS.CONFINEMENT_UNAVAILABLE, { detail: `the executor reported uid ${info.uid}, interfaces ${info.interfaces.join(',')}` });
+    }
+    this.readyInfo ??= info;
+    this.pump(lane);
   }
 
-  private async ensure(): Promise<Process> {
-    if (this.closed) throw sandboxError('SANDBOX_UNAVAILABLE');
-    if (!this.proc) this.proc = this.spawnProcess();
-    const proc = this.proc;
+  private onExit(lane: Lane, slot: number, proc: Process, exit: ChildExit): void {
+    if (this.lanes[lane][slot] === proc) this.lanes[lane][slot] = null;
+    if (this.closed) return;
+    const limit = limitOf(exit);
+    if (exit.killedFor !== 'close') this.opts.onEvent?.('executor.exited', { lane, limit, code: exit.code, signal: exit.signal, killedFor: exit.killedFor });
+    this.restarts++;
+    setTimeout(() => {
+      if (!this.closed) this.spawn(lane, slot).catch(() => this.opts.onEvent?.('executor.restart-failed', { lane }));
+    }, 50).unref();
+  }
+
+  private pump(lane: Lane): void {
+    for (const proc of this.lanes[lane]) {
+      if (!proc || proc.busy || proc.channel.exited) continue;
+      if (lane === 'production' && this.queues.production.length === 0) this.batchSubjects();
+      const job = this.queues[lane].shift();
+      if (!job) return;
+      proc.busy = true;
+      void this.runJob(lane, proc, job).finally(() => {
+        proc.busy = false;
+        this.pump(lane);
+      });
+    }
+  }
+
+  private async runJob(lane: Lane, proc: Process, job: Job): Promise<void> {
+    const t = job.task;
+    const rows = t.kind === 'inspect' ? 0 : t.data.length / t.fields.length;
+    const backstop = 10_000 + (t.kind === 'batch' ? t.timeoutMs : t.kind === 'fresh' ? rows * (2 * t.limits.callMs + 50) : t.limits.callMs) + 5000;
+    let result: TaskResult | { crashed: ReturnType<typeof limitOf> };
     try {
-      await proc.ready;
-      return proc;
-    } catch (e) {
-      if (proc.osConfined && this.opts.confinement === 'auto' && !proc.info) {
-        // OS confinement did not come up here: fall back to the permission model alone.
-        this.opts.onEvent?.('executor.os-confinement-unavailable', {});
-        this.osWorks = false;
-        if (this.proc === proc) this.proc = null;
-        return this.ensure();
-      }
-      throw e;
+      const reply = await proc.channel.request({ type: 'task', task: t }, backstop);
+      const parsed = taskResultSchema.safeParse(reply.result);
+      result = parsed.success ? parsed.data : { kind: 'failed', code: 'SANDBOX_OUTPUT_INVALID', cpuMs: 0 };
+    } catch {
+      // the process died under this task, or overran the parent's backstop
+      const exit = proc.channel.exited ?? (await proc.channel.kill('backstop'));
+      result = { crashed: limitOf(exit) };
+      this.opts.onEvent?.('executor.limit', { lane, limit: result.crashed, task: t.kind, rows });
     }
+    for (const part of job.parts) part.settle(result);
   }
 
-  private onExit(proc: Process): void {
-    if (this.proc === proc) this.proc = null;
-    const err = sandboxError('SANDBOX_UNAVAILABLE');
-    for (const [id, p] of this.pending) {
-      this.pending.delete(id);
-      p.reject(err);
-    }
-    for (const [id, c] of this.checks) {
-      this.checks.delete(id);
-      c.reject(err);
-    }
-    if (!this.closed && proc.info) {
-      this.restarts++;
-      this.opts.onEvent?.('executor.restarted', { restarts: this.restarts });
-      this.ensure().catch(() => undefined);
-    }
+  private enqueue(lane: Lane, job: Job): void {
+    this.queues[lane].push(job);
+    this.pump(lane);
   }
 
-  private tick(): void {
-    const proc = this.proc;
-    if (!proc?.info) return;
-    if (Date.now() - proc.lastPong > this.opts.deadMs) {
-      this.opts.onEvent?.('executor.unresponsive', { pid: proc.child.pid });
-      proc.child.kill('SIGKILL');
-      return;
-    }
-    this.post(proc, { type: 'ping', id: 0 });
-  }
-
-  private post(proc: Process, m: ToExecutor): void {
-    if (proc.child.connected) proc.child.send(m);
-  }
-
-  private onMessage(m: ReturnType<typeof fromExecutorSchema.parse>): void {
-    switch (m.type) {
-      case 'pong':
-      case 'ready':
-        return;
-      case 'checked': {
-        const c = this.checks.get(m.id);
-        this.checks.delete(m.id);
-        c?.resolve(m.report);
-        return;
-      }
-      case 'done': {
-        const p = this.pending.get(m.id);
-        if (!p) return;
-        p.done = true;
-        this.settle(m.id, p);
-        return;
-      }
-      case 'failed': {
-        const p = this.pending.get(m.id);
-        const c = this.checks.get(m.id);
-        this.pending.delete(m.id);
-        this.checks.delete(m.id);
-        p?.reject(sandboxError(m.code));
-        c?.reject(sandboxError(m.code));
-        return;
+  /** Subjects requests waiting: the first with the requests behind it of the same key, up to batchRows. */
+  private batchSubjects(): void {
+    const head = this.subjectsQueue.shift();
+    if (!head) return;
+    const group = [head];
+    let rows = head.rows;
+    if (!head.alone) {
+      for (let i = 0; i < this.subjectsQueue.length && rows < this.opts.batchRows; ) {
+        const q = this.subjectsQueue[i] as (typeof this.subjectsQueue)[number];
+        if (!q.alone && q.key === head.key && rows + q.rows <= this.opts.batchRows) {
+          group.push(q);
+          rows += q.rows;
+          this.subjectsQueue.splice(i, 1);
+        } else i++;
       }
     }
-  }
-
-  // Result frames come from the executor: check their size before copying them into place.
-  private onResult(f: Frame): void {
-    const p = this.pending.get(f.id);
-    if (!p) return;
-    const start = f.seq * p.chunkRows;
-    if (f.payload.byteLength !== f.rows * (8 + REASON_SLOTS) || start + f.rows > p.rows || f.rows > p.chunkRows) {
-      this.pending.delete(f.id);
-      p.reject(sandboxError('SANDBOX_OUTPUT_INVALID'));
-      return;
+    const k = head.req.fields.length;
+    const data = new Float64Array(rows * k);
+    let o = 0;
+    for (const g of group) {
+      data.set(g.req.data, o);
+      o += g.req.data.length;
     }
-    p.scores.set(new Float64Array(f.payload, 0, f.rows), start);
-    p.reasons.set(new Uint8Array(f.payload, f.rows * 8, f.rows * REASON_SLOTS), start * REASON_SLOTS);
-    p.received += f.rows;
-    this.settle(f.id, p);
+    const task: Task = { kind: 'fresh', source: head.req.source, fields: [...head.req.fields], reasons: [...head.req.reasons], limits: head.req.limits ?? DEFAULT_LIMITS, data };
+    let from = 0;
+    const parts = group.map((g) => {
+      const start = from;
+      from += g.rows;
+      return {
+        rows: g.rows,
+        settle: (r: TaskResult | { crashed: ReturnType<typeof limitOf> }) => {
+          if ('crashed' in r) {
+            // several requests shared the task: each is tried once more, alone
+            if (group.length > 1 && !g.alone) {
+              this.subjectsQueue.unshift({ ...g, alone: true });
+              this.pump('production');
+              return;
+            }
+            return g.reject(sandboxError(codeOfLimit(r.crashed)));
+          }
+          if (r.kind !== 'scores') return g.reject(sandboxError(r.kind === 'failed' ? r.code : 'SANDBOX_OUTPUT_INVALID'));
+          g.resolve({
+            scores: r.scores.slice(start, start + g.rows),
+            reasons: r.reasons.slice(start * REASON_SLOTS, (start + g.rows) * REASON_SLOTS),
+            failed: r.failed.slice(start, start + g.rows),
+            cpuMs: (r.cpuMs * g.rows) / rows,
+          });
+        },
+      };
+    });
+    this.queues.production.push({ task, parts });
   }
 
-  private settle(id: number, p: Pending): void {
-    if (!p.done || p.received < p.rows) return;
-    this.pending.delete(id);
-    p.resolve({ scores: p.scores, reasons: p.reasons });
-  }
-
-  /** Runs model code over rows in the executor. Throws a SANDBOX_* AppError on failure. */
+  /** Runs model code over rows. Cohort failures throw a SANDBOX_* AppError; subjects rows that fail are marked in `failed`. */
   async execute(req: ExecuteRequest): Promise<ExecuteResult> {
+    if (this.closed) throw sandboxError('SANDBOX_UNAVAILABLE');
     const k = req.fields.length;
     if (k === 0 || req.data.length % k !== 0) throw sandboxError('SANDBOX_INPUT_INVALID');
     const rows = req.data.length / k;
-    const proc = await this.ensure();
-    const id = this.nextId++;
-    const chunkRows = req.mode === 'cohort' ? this.opts.cohortChunkRows : this.opts.subjectChunkRows;
-    const result = new Promise<ExecuteResult>((resolve, reject) => {
-      this.pending.set(id, {
-        rows,
-        chunkRows,
-        scores: new Float64Array(rows),
-        reasons: new Uint8Array(rows * REASON_SLOTS),
-        received: 0,
-        done: false,
-        resolve,
-        reject,
+    const limits = req.limits ?? DEFAULT_LIMITS;
+    const lane = req.lane ?? 'production';
+    if (rows === 0) return { scores: new Float64Array(0), reasons: new Uint8Array(0), failed: new Uint8Array(0), cpuMs: 0 };
+    if (req.mode === 'subjects') {
+      if (lane === 'vetting') return this.fresh(lane, req, rows, limits);
+      return new Promise<ExecuteResult>((resolve, reject) => {
+        const key = createHash('sha256').update(JSON.stringify([req.source, req.fields, req.reasons, limits, req.partition ?? ''])).digest('hex');
+        this.subjectsQueue.push({ key, req, rows, resolve, reject, alone: false });
+        this.pump('production');
       });
-    });
-    this.post(proc, {
-      type: 'run',
-      id,
-      mode: req.mode,
-      source: req.source,
-      fields: [...req.fields],
-      reasons: [...req.reasons],
-      rows,
-      chunkRows,
-      limits: req.limits ?? DEFAULT_LIMITS,
-      partition: req.partition ?? '',
-    });
-    const bytes = new Uint8Array(req.data.buffer, req.data.byteOffset, req.data.byteLength);
-    for (let seq = 0; seq * chunkRows < rows; seq++) {
-      if (!this.pending.has(id)) break; // failed: stop sending
-      const from = seq * chunkRows;
-      const n = Math.min(chunkRows, rows - from);
-      proc.dataIn.write(encodeHeader(id, seq, n, n * k * 8));
-      const ok = proc.dataIn.write(bytes.subarray(from * k * 8, (from + n) * k * 8));
-      if (!ok) await drained(proc);
     }
-    return result;
+    // cohort: hardened batches, one per lane for large cohorts
+    const timeoutMs = req.timeoutMs ?? limits.callMs + Math.ceil(rows / 100);
+    const lanes = Math.max(1, this.lanes[lane].length);
+    const parts = rows >= 50_000 ? lanes : 1;
+    const per = Math.ceil(rows / parts);
+    const results = await Promise.all(
+      Array.from({ length: parts }, (_, p) => {
+        const from = p * per;
+        const to = Math.min(rows, from + per);
+        const data = req.data.slice(from * k, to * k);
+        const task: Task = { kind: 'batch', source: req.source, fields: [...req.fields], reasons: [...req.reasons], limits, timeoutMs, data };
+        return new Promise<TaskResult | { crashed: ReturnType<typeof limitOf> }>((resolve) => this.enqueue(lane, { task, parts: [{ rows: to - from, settle: resolve }] }));
+      }),
+    );
+    const out: ExecuteResult = { scores: new Float64Array(rows), reasons: new Uint8Array(rows * REASON_SLOTS), failed: new Uint8Array(rows), cpuMs: 0 };
+    let from = 0;
+    for (const r of results) {
+      if ('crashed' in r) throw sandboxError(codeOfLimit(r.crashed));
+      if (r.kind !== 'scores') throw sandboxError(r.kind === 'failed' ? r.code : 'SANDBOX_OUTPUT_INVALID');
+      out.scores.set(r.scores, from);
+      out.reasons.set(r.reasons, from * REASON_SLOTS);
+      out.cpuMs += r.cpuMs;
+      from += r.scores.length;
+    }
+    return out;
   }
 
-  /** Compiles a module in an isolate and reports its imports and exports. */
+  private fresh(lane: Lane, req: ExecuteRequest, rows: number, limits: Limits): Promise<ExecuteResult> {
+    const task: Task = { kind: 'fresh', source: req.source, fields: [...req.fields], reasons: [...req.reasons], limits, data: req.data.slice() };
+    return new Promise((resolve, reject) =>
+      this.enqueue(lane, {
+        task,
+        parts: [
+          {
+            rows,
+            settle: (r) => {
+              if ('crashed' in r) return reject(sandboxError(codeOfLimit(r.crashed)));
+              if (r.kind !== 'scores') return reject(sandboxError(r.kind === 'failed' ? r.code : 'SANDBOX_OUTPUT_INVALID'));
+              resolve({ scores: r.scores, reasons: r.reasons, failed: r.failed, cpuMs: r.cpuMs });
+            },
+          },
+        ],
+      }),
+    );
+  }
+
+  /** Compiles and evaluates a module in a hardened context of the vetting lane; reports its exports. */
   async check(source: string, limits: Limits = DEFAULT_LIMITS): Promise<ModuleReport> {
-    const proc = await this.ensure();
-    const id = this.nextId++;
-    const p = new Promise<ModuleReport>((resolve, reject) => this.checks.set(id, { resolve, reject }));
-    this.post(proc, { type: 'check', id, source, limits });
-    return p;
+    const r = await new Promise<TaskResult | { crashed: ReturnType<typeof limitOf> }>((resolve) => this.enqueue('vetting', { task: { kind: 'inspect', source, limits }, parts: [{ rows: 0, settle: resolve }] }));
+    if ('crashed' in r) throw sandboxError(codeOfLimit(r.crashed));
+    if (r.kind === 'failed') throw sandboxError(r.code);
+    if (r.kind !== 'module') throw sandboxError('SANDBOX_OUTPUT_INVALID');
+    return r.report;
+  }
+
+  /** The confinement the executors run in (shared with the crypto process). */
+  get confinementHandle(): Confinement {
+    return this.confinement;
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    clearInterval(this.watchdog);
-    const proc = this.proc;
-    this.proc = null;
-    if (proc && proc.child.exitCode === null) {
-      await new Promise<void>((r) => {
-        proc.child.once('exit', () => r());
-        proc.child.kill('SIGKILL');
-      });
-    }
+    const all = [...this.lanes.production, ...this.lanes.vetting].filter((p): p is Process => p !== null);
+    await Promise.all(all.map((p) => p.channel.kill('close')));
+    for (const q of [...this.queues.production, ...this.queues.vetting]) for (const p of q.parts) p.settle({ crashed: 'crash' });
+    for (const s of this.subjectsQueue.splice(0)) s.reject(sandboxError('SANDBOX_UNAVAILABLE'));
+    if (!this.opts.shared) this.confinement.dispose();
   }
 }

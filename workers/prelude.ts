@@ -1,48 +1,39 @@
-// The trusted prelude: the first code run in every fresh context, before any model code.
-// It removes what a model must not have (clock, randomness, code generation from strings,
-// shared memory, WebAssembly, host-looking globals), captures the intrinsics its runner
-// needs while they are still pristine, and returns the runner as the script's completion
-// value: the host holds it by Reference, so no global ever names it and model code cannot
-// reach or replace it. Everything the runner hands back is plain data (typed arrays).
-export const PRELUDE = String.raw`(function () {
-  'use strict';
-  const G = globalThis;
-  const freeze = Object.freeze;
-  const isArray = Array.isArray;
-  const ownKeys = Reflect.ownKeys;
-  const getPrototypeOf = Object.getPrototypeOf;
-  const defineProperty = Object.defineProperty;
-  const F64 = Float64Array;
-  const U8 = Uint8Array;
+// The trusted preludes: the first code run in a context, before any model code. Each
+// leaves the model the same small global surface (GLOBALS), removes what gives a clock,
+// randomness, code from strings, shared memory, weak references or the symbol registry,
+// and returns its runner as the script's completion value: the host holds it by
+// Reference, no global names it, and model code cannot reach or replace it. The runner
+// builds a fresh, frozen plain object per row (never a view of the input buffer) and hands
+// back plain data: typed arrays of scores and reason indexes.
+//
+// HARDENED runs after SES (the `ses` package, lockdown with the shared, tamed Error, Date,
+// Math and RegExp) and hardens the global object; together with the static rules of
+// models/purity.ts (no writable top-level binding, no try/catch, only GLOBALS as free
+// names) a context can then score many rows with nothing written by one row readable by
+// the next. FRESH is for one row per context and freezes nothing.
 
-  // No clock, no randomness, no shared memory, no WebAssembly, no host-looking objects.
-  const remove = ['Date', 'SharedArrayBuffer', 'Atomics', 'WebAssembly', 'eval', 'console', 'Intl',
-    'FinalizationRegistry', 'WeakRef', 'performance', 'process', 'require', 'fetch', 'Function'];
-  for (let i = 0; i < remove.length; i++) delete G[remove[i]];
-  delete Math.random;
-  // No code generation from strings through any function constructor.
-  const protos = [getPrototypeOf(function () {}), getPrototypeOf(async function () {}),
-    getPrototypeOf(function* () {}), getPrototypeOf(async function* () {})];
-  for (let i = 0; i < protos.length; i++) {
-    defineProperty(protos[i], 'constructor', { value: undefined, writable: false, enumerable: false, configurable: false });
-  }
+import { MODEL_GLOBALS as GLOBALS } from '../core/limits.js';
 
-  // Which names a module namespace exports, and whether score is a function.
-  function inspect(ns) {
-    const keys = ownKeys(ns);
+/** The runner, shared by both preludes (it runs inside the isolate). */
+const RUNNER = String.raw`
+  let score = null;
+  // Which names a module namespace exports, and whether score is a function; when it is,
+  // the runner keeps it (the host never hands the function itself back into the isolate).
+  function init(ns, bindings) {
     const names = [];
-    for (let i = 0; i < keys.length; i++) if (typeof keys[i] === 'string') names[names.length] = keys[i];
-    return { exports: names, scoreIsFunction: typeof ns.score === 'function' };
+    const keys = ownKeys(ns);
+    for (let i = 0; i < keys.length; i++) if (typeof keys[i] === 'string' && keys[i] !== '__dfix_bindings__') names[names.length] = keys[i];
+    if (bindings !== undefined && HARDEN !== null) HARDEN(bindings);
+    score = typeof ns.score === 'function' ? ns.score : null;
+    return { exports: names, scoreIsFunction: score !== null };
   }
-
-  // Scores rows [0, n) of a row-major float64 buffer of k fields. Each row is a fresh,
-  // frozen object of the declared fields (null where missing). A result that is not
-  // { score: number, reasons?: declared codes (at most 3) } is marked for the host to
-  // reject: NaN score, or reason index 255.
-  function run(score, buffer, k, n, names, codes) {
+  // Scores rows [0, n) of a row-major float64 buffer of k fields. A result that is not
+  // { score: number, reasons?: up to SLOTS declared codes } is marked for the host to
+  // replace: NaN score, or reason index 255.
+  function run(buffer, k, n, names, codes) {
     const x = new F64(buffer);
     const scores = new F64(n);
-    const reasons = new U8(n * 3);
+    const reasons = new U8(n * SLOTS);
     const nc = codes.length;
     for (let i = 0; i < n; i++) {
       const row = {};
@@ -58,18 +49,70 @@ export const PRELUDE = String.raw`(function () {
       scores[i] = typeof s === 'number' ? s : NaN;
       const list = r.reasons;
       if (list === undefined) continue;
-      if (!isArray(list)) { reasons[i * 3] = 255; continue; }
+      if (!isArray(list)) { reasons[i * SLOTS] = 255; continue; }
       const len = list.length;
-      if (typeof len !== 'number' || len > 3) { reasons[i * 3] = 255; continue; }
+      if (typeof len !== 'number' || len > SLOTS) { reasons[i * SLOTS] = 255; continue; }
       for (let t = 0; t < len; t++) {
         const c = list[t];
         let idx = 255;
         for (let q = 0; q < nc; q++) if (codes[q] === c) { idx = q + 1; break; }
-        reasons[i * 3 + t] = idx;
+        reasons[i * SLOTS + t] = idx;
       }
     }
     return { scores: scores, reasons: reasons };
   }
+`;
 
-  return freeze({ run: run, inspect: inspect });
+function trim(slots: number): string {
+  return `
+  const G = globalThis;
+  // what the runner needs, captured before the global object is trimmed
+  const ownKeys = Reflect.ownKeys;
+  const freeze = Object.freeze;
+  const isArray = Array.isArray;
+  const F64 = Float64Array;
+  const U8 = Uint8Array;
+  const ALLOW = ${JSON.stringify(GLOBALS)};
+  const SLOTS = ${slots};
+  const keys = ownKeys(G);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    if (ALLOW.indexOf(k) < 0) delete G[k];
+  }
+  // reachable through syntax (a symbol's constructor) even without the global
+  const Sym = Object.getPrototypeOf(Object.getOwnPropertySymbols(Array.prototype)[0]).constructor;
+  // (after lockdown Symbol is frozen: its registry is then no writable place, only memory)
+  if (!Object.isFrozen(Sym)) { delete Sym.for; delete Sym.keyFor; }`;
+}
+
+/** After SES: lockdown, the tamed shared intrinsics, the trimmed and hardened global object. */
+export function hardenedPrelude(slots: number): string {
+  return String.raw`(function () {
+  'use strict';
+  lockdown({ errorTaming: 'safe', overrideTaming: 'min', consoleTaming: 'unsafe', stackFiltering: 'concise' });
+  const shared = new Compartment().globalThis;
+  for (const k of ['Error', 'Date', 'Math', 'RegExp']) Object.defineProperty(globalThis, k, { value: shared[k], writable: false, configurable: true });
+  const HARDEN = globalThis.harden;
+  ${trim(slots)}
+  ${RUNNER}
+  HARDEN(G);
+  return freeze({ run: run, init: init });
 })()`;
+}
+
+/** One row per context: no clock, no randomness, no code from strings; nothing frozen. */
+export function freshPrelude(slots: number): string {
+  return String.raw`(function () {
+  'use strict';
+  const HARDEN = null;
+  delete Math.random;
+  const protos = [Object.getPrototypeOf(function () {}), Object.getPrototypeOf(async function () {}),
+    Object.getPrototypeOf(function* () {}), Object.getPrototypeOf(async function* () {})];
+  for (let i = 0; i < protos.length; i++) {
+    Object.defineProperty(protos[i], 'constructor', { value: undefined, writable: false, enumerable: false, configurable: false });
+  }
+  ${trim(slots)}
+  ${RUNNER}
+  return freeze({ run: run, init: init });
+})()`;
+}

@@ -1,0 +1,282 @@
+// The one place isolated-vm is imported: model code runs here, in an isolate with its own
+// heap limit and a timeout on every call. No host function, Reference or Callback is ever
+// handed to model code: what crosses are copies (an ArrayBuffer in, typed arrays out).
+//
+// Two ways to score rows, both row-pure (docs/design.md, "Isolation"):
+// - HardenedBatch: one fresh isolate per task, one context hardened by SES; the module's
+//   every top-level binding is hardened too. Any exception or the timeout fails the task.
+// - FreshScorer: a fresh context per row. A row that fails in a shared isolate is scored
+//   again in a brand-new isolate, so a row's outcome never depends on an earlier row.
+//
+// Failures are classified from what the host observed, never from what the model threw:
+// the isolate was disposed (memory), the call ran its full time (timeout), or else it is a
+// model error. A model that throws "Script execution timed out." gets SANDBOX_MODEL_ERROR.
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse } from 'acorn';
+import ivm from 'isolated-vm';
+import { projectRoot } from '../core/fs.js';
+import type { SandboxCode } from './errors.js';
+import { freshPrelude, hardenedPrelude } from './prelude.js';
+import { REASON_SLOTS, type Limits, type ModuleReport } from './protocol.js';
+
+/** A failure of model code, reduced to its fixed code. Carries nothing of the model. */
+export class SandboxFailure extends Error {
+  constructor(readonly code: SandboxCode) {
+    super(code);
+  }
+}
+
+/** Contexts one shared isolate serves (fresh mode) before it is replaced. */
+const CONTEXTS_PER_ISOLATE = 64;
+
+let sesSource: string | null = null;
+function ses(): string {
+  sesSource ??= fs.readFileSync(path.join(projectRoot(), 'node_modules', 'ses', 'dist', 'ses.umd.min.js'), 'utf8');
+  return sesSource;
+}
+
+/**
+ * The names a module declares at its top level, so that every one of them can be hardened
+ * (not only its exports). The source is attacker-controlled; a module that does not parse
+ * is refused.
+ */
+export function topLevelBindings(source: string): string[] {
+  let program;
+  try {
+    program = parse(source, { ecmaVersion: 2022, sourceType: 'module' });
+  } catch {
+    throw new SandboxFailure('SANDBOX_MODULE_INVALID');
+  }
+  const names: string[] = [];
+  const collect = (p: { type: string } | null): void => {
+    if (!p) return;
+    const n = p as unknown as Record<string, unknown> & { type: string };
+    if (n.type === 'Identifier') names.push(n.name as string);
+    else if (n.type === 'ObjectPattern') for (const q of n.properties as { type: string; value?: unknown; argument?: unknown }[]) collect((q.type === 'RestElement' ? q.argument : q.value) as { type: string });
+    else if (n.type === 'ArrayPattern') for (const q of n.elements as ({ type: string } | null)[]) collect(q);
+    else if (n.type === 'RestElement') collect(n.argument as { type: string });
+    else if (n.type === 'AssignmentPattern') collect(n.left as { type: string });
+  };
+  for (const raw of program.body) {
+    let node = raw as unknown as Record<string, unknown> & { type: string };
+    if (node.type === 'ImportDeclaration' || node.type === 'ExportAllDeclaration' || node.type === 'ExportDefaultDeclaration') throw new SandboxFailure('SANDBOX_MODULE_INVALID');
+    if (node.type === 'ExportNamedDeclaration') {
+      if (node.source) throw new SandboxFailure('SANDBOX_MODULE_INVALID');
+      if (!node.declaration) continue;
+      node = node.declaration as Record<string, unknown> & { type: string };
+    }
+    if ((node.type === 'FunctionDeclaration' || node.type === 'ClassDeclaration') && node.id) names.push((node.id as { name: string }).name);
+    if (node.type === 'VariableDeclaration') for (const d of node.declarations as { id: { type: string } }[]) collect(d.id);
+  }
+  if (names.some((n) => n.startsWith('__dfix'))) throw new SandboxFailure('SANDBOX_MODULE_INVALID');
+  return names;
+}
+
+/** Reads nothing of `e` (model-controlled): only what the host can see of the isolate and the clock. */
+function classify(isolate: ivm.Isolate, startedAt: number, timeoutMs: number): SandboxCode {
+  if (isolate.isDisposed) return 'SANDBOX_MEMORY';
+  if (performance.now() - startedAt >= timeoutMs - 1) return 'SANDBOX_TIMEOUT';
+  return 'SANDBOX_MODEL_ERROR';
+}
+
+interface Loaded {
+  run: ivm.Reference<unknown>;
+  report: ModuleReport;
+  release(): void;
+}
+
+/** A context with a prelude and the model module, evaluated with a timeout. */
+function load(isolate: ivm.Isolate, prelude: ivm.Script, source: string, hardened: boolean, limits: Limits, before?: ivm.Script): Loaded {
+  const context = isolate.createContextSync();
+  const refs: { release(): void }[] = [];
+  const release = () => {
+    for (const r of refs.reverse()) {
+      try {
+        r.release();
+      } catch {
+        // already released with a disposed isolate
+      }
+    }
+    refs.length = 0;
+  };
+  try {
+    refs.push(context);
+    if (before) before.runSync(context, { timeout: 5000 });
+    const tools = prelude.runSync(context, { reference: true, timeout: 5000 }) as ivm.Reference<Record<string, unknown>>;
+    refs.push(tools);
+    const run = tools.getSync('run', { reference: true }) as ivm.Reference<unknown>;
+    const init = tools.getSync('init', { reference: true }) as ivm.Reference<unknown>;
+    refs.push(run, init);
+    const names = hardened ? topLevelBindings(source) : [];
+    const text = hardened ? `${source}\n;export const __dfix_bindings__ = [${names.join(', ')}];\n` : source;
+    let module: ivm.Module;
+    try {
+      module = isolate.compileModuleSync(text, { filename: 'model.js' });
+    } catch {
+      throw new SandboxFailure('SANDBOX_MODULE_INVALID');
+    }
+    refs.push(module);
+    if (module.dependencySpecifiers.length > 0) throw new SandboxFailure('SANDBOX_MODULE_INVALID');
+    module.instantiateSync(context, () => {
+      throw new SandboxFailure('SANDBOX_MODULE_INVALID');
+    });
+    const started = performance.now();
+    try {
+      module.evaluateSync({ timeout: limits.callMs });
+    } catch {
+      throw new SandboxFailure(classify(isolate, started, limits.callMs));
+    }
+    const ns = module.namespace;
+    const bindings = hardened ? (ns.getSync('__dfix_bindings__', { reference: true }) as ivm.Reference<unknown>) : undefined;
+    if (bindings) refs.push(bindings);
+    const at = performance.now();
+    let found: unknown;
+    try {
+      found = init.applySync(undefined, [ns.derefInto(), bindings?.derefInto()], { result: { copy: true }, timeout: limits.callMs });
+    } catch {
+      throw new SandboxFailure(classify(isolate, at, limits.callMs));
+    }
+    const f = found as { exports?: unknown; scoreIsFunction?: unknown } | null;
+    const exports = Array.isArray(f?.exports) ? f.exports.filter((x): x is string => typeof x === 'string').slice(0, 64).map((s) => s.slice(0, 256)) : [];
+    return { run, report: { exports, scoreIsFunction: f?.scoreIsFunction === true, evaluates: true }, release };
+  } catch (e) {
+    release();
+    throw e;
+  }
+}
+
+export interface Scored {
+  scores: Float64Array<ArrayBuffer>;
+  reasons: Uint8Array<ArrayBuffer>;
+}
+
+function call(isolate: ivm.Isolate, loaded: Loaded, data: Float64Array, k: number, rows: number, fields: readonly string[], reasons: readonly string[], timeoutMs: number): Scored {
+  // a copy of exactly these rows (never a subarray: ExternalCopy would copy the whole buffer)
+  const bytes = data.buffer.byteLength === data.byteLength && data.byteOffset === 0 ? data.buffer : data.slice().buffer;
+  const input = new ivm.ExternalCopy(bytes as ArrayBuffer).copyInto({ release: true, transferIn: true });
+  const names = new ivm.ExternalCopy([...fields]).copyInto({ release: true });
+  const codes = new ivm.ExternalCopy([...reasons]).copyInto({ release: true });
+  const started = performance.now();
+  let result: unknown;
+  try {
+    result = loaded.run.applySync(undefined, [input, k, rows, names, codes], { result: { copy: true }, timeout: timeoutMs });
+  } catch {
+    throw new SandboxFailure(classify(isolate, started, timeoutMs));
+  }
+  // built in the isolate by the trusted runner; checked all the same before it is trusted
+  const out = result as { scores?: unknown; reasons?: unknown } | null;
+  if (typeof out !== 'object' || out === null || !(out.scores instanceof Float64Array) || !(out.reasons instanceof Uint8Array) || out.scores.length !== rows || out.reasons.length !== rows * REASON_SLOTS) {
+    throw new SandboxFailure('SANDBOX_OUTPUT_INVALID');
+  }
+  return { scores: out.scores as Float64Array<ArrayBuffer>, reasons: out.reasons as Uint8Array<ArrayBuffer> };
+}
+
+/** Batch mode: one isolate, one hardened context, many rows. */
+export class HardenedBatch {
+  private readonly isolate: ivm.Isolate;
+  private readonly loaded: Loaded;
+
+  constructor(
+    source: string,
+    private readonly fields: readonly string[],
+    private readonly reasons: readonly string[],
+    limits: Limits,
+  ) {
+    this.isolate = new ivm.Isolate({ memoryLimit: limits.memoryMb });
+    try {
+      const sesScript = this.isolate.compileScriptSync(ses(), { filename: 'ses.js' });
+      const prelude = this.isolate.compileScriptSync(hardenedPrelude(REASON_SLOTS), { filename: 'prelude.js' });
+      this.loaded = load(this.isolate, prelude, source, true, limits, sesScript);
+    } catch (e) {
+      if (process.env.DFIX_DEBUG_ISOLATES) console.error(e);
+      const code = e instanceof SandboxFailure ? e.code : this.isolate.isDisposed ? 'SANDBOX_MEMORY' : 'SANDBOX_MODEL_ERROR';
+      this.dispose();
+      throw new SandboxFailure(code);
+    }
+  }
+
+  get report(): ModuleReport {
+    return this.loaded.report;
+  }
+
+  score(data: Float64Array, rows: number, timeoutMs: number): Scored {
+    if (!this.loaded.report.scoreIsFunction) throw new SandboxFailure('SANDBOX_MODULE_INVALID');
+    return call(this.isolate, this.loaded, data, this.fields.length, rows, this.fields, this.reasons, timeoutMs);
+  }
+
+  dispose(): void {
+    if (!this.isolate.isDisposed) this.isolate.dispose();
+  }
+}
+
+/**
+ * Fresh mode: every row in a fresh context. Contexts of one isolate share its heap, so an
+ * earlier row could change whether a later one runs out of memory, time or stack (model
+ * code has no try/catch to observe it any other way). Hence every row that fails in the
+ * shared isolate is scored again in a brand-new isolate, and only that outcome counts: a
+ * row's outcome is what it would be alone. The shared isolate is replaced after
+ * CONTEXTS_PER_ISOLATE contexts, after any failure, and when its heap, external memory
+ * included, holds more than a quarter of its limit.
+ */
+export class FreshScorer {
+  private isolate: ivm.Isolate | null = null;
+  private prelude: ivm.Script | null = null;
+  private contexts = 0;
+
+  constructor(
+    private readonly source: string,
+    private readonly fields: readonly string[],
+    private readonly reasons: readonly string[],
+    private readonly limits: Limits,
+  ) {}
+
+  private shared(): { isolate: ivm.Isolate; prelude: ivm.Script } {
+    if (!this.isolate || this.isolate.isDisposed || !this.prelude) {
+      this.isolate = new ivm.Isolate({ memoryLimit: this.limits.memoryMb });
+      this.prelude = this.isolate.compileScriptSync(freshPrelude(REASON_SLOTS), { filename: 'prelude.js' });
+      this.contexts = 0;
+    }
+    return { isolate: this.isolate, prelude: this.prelude };
+  }
+
+  private once(isolate: ivm.Isolate, prelude: ivm.Script, row: Float64Array): Scored {
+    const loaded = load(isolate, prelude, this.source, false, this.limits);
+    try {
+      if (!loaded.report.scoreIsFunction) throw new SandboxFailure('SANDBOX_MODULE_INVALID');
+      return call(isolate, loaded, row, this.fields.length, 1, this.fields, this.reasons, this.limits.callMs);
+    } finally {
+      loaded.release();
+    }
+  }
+
+  /** Scores one row; null when it fails alone, in a fresh isolate, too. */
+  score(row: Float64Array): Scored | null {
+    const { isolate, prelude } = this.shared();
+    this.contexts++;
+    try {
+      const out = this.once(isolate, prelude, row);
+      const h = isolate.getHeapStatisticsSync();
+      if (this.contexts >= CONTEXTS_PER_ISOLATE || h.used_heap_size + h.externally_allocated_size > (this.limits.memoryMb * 1024 * 1024) / 4) this.dispose();
+      return out;
+    } catch {
+      this.dispose();
+    }
+    // alone: a brand-new isolate that nothing ran in before
+    const alone = new ivm.Isolate({ memoryLimit: this.limits.memoryMb });
+    try {
+      return this.once(alone, alone.compileScriptSync(freshPrelude(REASON_SLOTS), { filename: 'prelude.js' }), row);
+    } catch {
+      return null;
+    } finally {
+      if (!alone.isDisposed) alone.dispose();
+    }
+  }
+
+  dispose(): void {
+    if (this.isolate && !this.isolate.isDisposed) this.isolate.dispose();
+    this.isolate = null;
+    this.prelude = null;
+    this.contexts = 0;
+  }
+}

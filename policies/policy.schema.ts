@@ -13,23 +13,47 @@ export const policySchema = z
     id: z.string().regex(/^[a-z0-9-]{1,64}$/),
     version: z.string().regex(/^\d+\.\d+\.\d+$/),
     description: z.string().max(1000),
-    output: z.object({ maxReasonsPerSubject: int.min(0).max(3), maxReasonCodes: int.min(0).max(20) }).strict(),
+    output: z
+      .object({
+        /** Reason slots per merchant (the executor's frame carries 4). */
+        maxReasonsPerSubject: int.min(0).max(4),
+        maxReasonCodes: int.min(0).max(32),
+        /** (max - min) / step + 1 of a score contract: bounds every sensitivity and band. */
+        maxLatticeValues: int.min(2).max(128),
+      })
+      .strict(),
     disclosure: z
       .object({
+        /** Applied to noised values (and public sizes) only: post-processing, never to true cells. */
         kMin: int.min(1),
         zerosDisclosive: z.boolean(),
-        dominance: z.object({ n: int.min(1).max(5), kPercent: int.min(1).max(100) }).strict(),
-        pRatioPercent: int.min(0).max(100),
-        roundingBase: int.min(1),
         significantFigures: int.min(1).max(15),
       })
       .strict(),
     privacy: z
       .object({
-        mechanism: z.enum(['discrete-laplace', 'discrete-gaussian']),
-        epsilonMicrosPerStatistic: int.min(1),
-        budgetMicrosPerOrganisation: int.min(0),
-        globalCapMicros: int.min(0),
+        // Pure epsilon-DP with integer noise (policies/dp.ts). The discrete Gaussian with zCDP
+        // accounting is not implemented, so it is not offered (docs/privacy.md).
+        mechanism: z.literal('discrete-laplace'),
+        /** The neighbouring relation every sensitivity is derived from (policies/sensitivity.ts). */
+        relation: z.literal('bounded-replace-one'),
+        /** Epsilon (micros) per statistic; a cohort count is public and costs nothing. */
+        epsilonMicros: z
+          .object({ count: z.literal(0), meanScore: int.min(1), histogram: int.min(1), segments: int.min(1), backtest: int.min(1) })
+          .strict(),
+        /** Bands of a score distribution when the contract declares no grades (equal bands of the lattice). */
+        maxBands: int.min(1).max(16),
+        marginLevelPercent: z.literal(95),
+        /** Parametric bootstrap replicates for the margins of derived metrics (post-processing). */
+        bootstrapReplicates: int.min(20).max(2000),
+      })
+      .strict(),
+    budget: z
+      .object({
+        /** Per organisation per dataset lineage; never refreshed automatically. */
+        perOrganisationMicros: int.min(0),
+        /** Global cap per merchant, over all organisations' releases that include the merchant. */
+        perMerchantCapMicros: int.min(0),
       })
       .strict(),
     overlap: z.object({ minDifference: int.min(0) }).strict(),

@@ -115,7 +115,7 @@ function begin(ctx: RunCtx, org: Org, runId: string, mode: string, model: string
 export function budgetOf(ctx: RunCtx, org: string): { dataset: string; spentMicros: number; limitMicros: number; remainingMicros: number }[] {
   const dataset = ctx.vault.info.version;
   const spent = (stmt(ctx.db, 'SELECT spent FROM budget WHERE org = ? AND dataset = ?').pluck().get(org, dataset) as number | undefined) ?? 0;
-  const limit = ctx.policy.policy.privacy.budgetMicrosPerOrganisation;
+  const limit = ctx.policy.policy.budget.perOrganisationMicros;
   return [{ dataset, spentMicros: spent, limitMicros: limit, remainingMicros: Math.max(0, limit - spent) }];
 }
 
@@ -186,12 +186,12 @@ async function aggregateOnce(ctx: RunCtx, org: Org, req: AggregateRequest, plan:
   planned.push(overlapDecision(cohort, earlier, policy.overlap.minDifference));
   const spent = budgetOf(ctx, org.id)[0] as { spentMicros: number; limitMicros: number };
   const global = (stmt(ctx.db, 'SELECT coalesce(sum(spent), 0) FROM budget WHERE dataset = ?').pluck().get(dataset) as number) ?? 0;
-  const affordable = spent.spentMicros + cost <= spent.limitMicros && global + cost <= policy.privacy.globalCapMicros;
+  const affordable = spent.spentMicros + cost <= spent.limitMicros && global + cost <= policy.budget.perMerchantCapMicros;
   planned.push({
     rule: 'dp:budget',
     status: affordable ? 'PASS' : 'FAIL',
     action: affordable ? 'debit' : 'deny',
-    params: { costMicros: cost, spentMicros: spent.spentMicros, limitMicros: spent.limitMicros, globalCapMicros: policy.privacy.globalCapMicros },
+    params: { costMicros: cost, spentMicros: spent.spentMicros, limitMicros: spent.limitMicros, globalCapMicros: policy.budget.perMerchantCapMicros },
   });
 
   if (denied(planned)) {

@@ -8,7 +8,8 @@ import { seedVault } from '../datasets/store.js';
 import { audit, parseExport } from '../ledger/verify.js';
 import { readPackage } from '../models/package.js';
 import { serve } from '../server/listen.js';
-import { authenticate, recordConsent } from '../sandbox/workflows.js';
+import { recordConsent } from '../sandbox/consents.js';
+import { authenticate } from '../sandbox/orgs.js';
 import type { BenchContext } from './context.js';
 import { figure, type Figure } from './report.js';
 

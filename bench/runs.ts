@@ -1,67 +1,115 @@
-// Run-engine benchmarks: whole runs, and the share of time the release policy takes.
+// Run-engine benchmarks: a whole aggregate backtest over the vault through the real API
+// (request to the answer's availability), /healthz latency while it runs, and a subjects
+// run of 1,000 consented merchants.
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { resolveConfig } from '../core/config.js';
 import { readPackage } from '../models/package.js';
-import { computeAggregates } from '../policies/aggregates.js';
-import { checkOutputs } from '../policies/output-contract.js';
-import { Platform } from '../sandbox/platform.js';
-import { runAggregate, runSubjects } from '../sandbox/runs.js';
-import { admitOrg, applyOrg, approveModel, authenticate, grantAccess, recordConsent, requestAccess, submitModel } from '../sandbox/workflows.js';
+import { releaseAggregate } from '../policies/aggregates.js';
+import { applyContract } from '../policies/output-contract.js';
+import { serve } from '../server/listen.js';
+import { grantAccess, requestAccess } from '../sandbox/access.js';
+import { recordConsent } from '../sandbox/consents.js';
+import { approveModel, submitModel } from '../sandbox/models.js';
+import { admitOrg, applyOrg, authenticate } from '../sandbox/orgs.js';
+import { runSubjects } from '../sandbox/run/subjects.js';
+import { contractOf } from '../sandbox/scoring.js';
 import { manifestSchema } from '../models/manifest.schema.js';
+import { usccFor, usccMixer } from '../datasets/uscc.js';
 import type { BenchContext } from './context.js';
 import { figure, timeMedian, type Figure } from './report.js';
 
+const agent = new http.Agent({ keepAlive: true });
+function request(url: string, method: string, key: string | null, body?: unknown): Promise<{ status: number; json: Record<string, unknown>; ms: number }> {
+  const t = performance.now();
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : JSON.stringify(body);
+    const req = http.request(url, { method, agent, headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(data ? { 'content-type': 'application/json' } : {}) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>, ms: performance.now() - t }));
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
 export async function benchRuns(ctx: BenchContext): Promise<Figure[]> {
   await ctx.ensureVault();
-  const dataDir = path.join(ctx.dir, 'platform');
+  const dataDir = path.join(ctx.dir, 'platform-runs');
+  fs.rmSync(dataDir, { recursive: true, force: true });
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  fs.symlinkSync(path.join(ctx.dir, 'vault.sqlite'), path.join(dataDir, 'vault.sqlite'));
-  const platform = await Platform.open(resolveConfig({ dataDir }, {}));
+  fs.copyFileSync(path.join(ctx.dir, 'vault.sqlite'), path.join(dataDir, 'vault.sqlite'));
+  const running = await serve(resolveConfig({ dataDir, port: 0 }, {}), { quiet: true });
   const figures: Figure[] = [];
   try {
+    const platform = running.platform;
     const c = platform.ctx;
     const regulator = authenticate(c, (JSON.parse(fs.readFileSync(platform.bootstrapFile, 'utf8')) as { apiKey: string }).apiKey);
-    const org = (kind: 'fintech' | 'bank' | 'channel') => authenticate(c, admitOrg(c, regulator, applyOrg(c, { name: kind, kind, uscc: '91350100M000100Y43' }).id).apiKey);
-    const fintech = org('fintech');
-    const bank = org('bank');
-    const channel = org('channel');
+    const { mult, add } = usccMixer(7);
+    const org = (kind: 'fintech' | 'bank' | 'channel', i: number) => {
+      const { apiKey } = admitOrg(c, regulator, applyOrg(c, { name: kind, kind, uscc: usccFor(i, 'MZ', '1', mult, add) }).id);
+      return { org: authenticate(c, apiKey), key: apiKey };
+    };
+    const fintech = org('fintech', 1);
+    const bank = org('bank', 2);
+    const channel = org('channel', 3);
     const pkg = readPackage(path.resolve('models/examples/merchant-scorecard'));
     const manifest = manifestSchema.parse(pkg.manifestJson);
-    const model = (await submitModel(c, fintech, { manifest: pkg.manifestJson as Record<string, unknown>, source: pkg.source })).id;
+    const model = (await submitModel(c, fintech.org, { manifest: pkg.manifestJson as Record<string, unknown>, source: pkg.source })).id;
     approveModel(c, regulator, model, {});
-    grantAccess(c, fintech, requestAccess(c, bank, model, 'credit-assessment').id);
+    grantAccess(c, fintech.org, requestAccess(c, bank.org, model, 'credit-assessment').id);
     const n = c.vault.info.subjects;
 
-    // aggregate with backtest over the whole vault: each run asks a new question (no cache)
-    const statistics = [['backtest'], ['backtest', 'count'], ['backtest', 'meanScore']] as const;
-    const times: number[] = [];
-    for (const s of statistics) {
-      const t = performance.now();
-      const a = await runAggregate(c, fintech, { mode: 'aggregate', modelId: model, cohort: {}, statistics: [...s] });
-      times.push(performance.now() - t);
-      if (a.status !== 'released') throw new Error(`bench run ${a.status}`);
+    // aggregate backtest over the whole vault, through the API: from the request to the answer
+    const health: number[] = [];
+    let probing = true;
+    const probe = (async () => {
+      while (probing) {
+        health.push((await request(`${running.url}/healthz`, 'GET', null)).ms);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
+    const t = performance.now();
+    const posted = await request(`${running.url}/v1/runs`, 'POST', fintech.key, { mode: 'aggregate', modelId: model, cohort: {}, statistics: ['backtest', 'count', 'meanScore', 'histogram'] });
+    if (posted.status !== 202) throw new Error(`bench aggregate: ${posted.status} ${JSON.stringify(posted.json).slice(0, 200)}`);
+    const availableAfter = Date.parse(posted.json.availableAt as string) - Date.now();
+    let answer = posted;
+    while (answer.status === 202) {
+      await new Promise((r) => setTimeout(r, 25));
+      answer = await request(`${running.url}/v1/runs/${posted.json.runId as string}`, 'GET', fintech.key);
     }
-    const aggMs = times.sort((a, b) => a - b)[1] as number;
+    const endToEnd = performance.now() - t;
+    probing = false;
+    await probe;
+    if (answer.json.status !== 'released') throw new Error(`bench aggregate ${String(answer.json.status)}`);
     const scores = new Float64Array(n).fill(600);
     const labels = c.vault.labels(null);
+    const contract = contractOf(manifest);
     const policyMs = timeMedian(3, () => {
-      checkOutputs(scores, new Uint8Array(n * 3), n, manifest.output);
-      computeAggregates({ statistics: ['backtest', 'count'], scores, contract: manifest.output, policy: c.policy.policy, labels });
+      applyContract(scores, new Uint8Array(n * 4), n, contract);
+      releaseAggregate({ statistics: ['backtest', 'count', 'meanScore', 'histogram'], scores, contract, policy: c.policy.policy, labels });
     });
-    figures.push(figure(`runs.aggregate-backtest.${n}`, aggMs, 'ms', policyMs, 'end to end (projection, sandbox, policy, record), median of 3; baseline: the policy step alone (ratio = 1 / its share); target under 5000 ms at 1,000,000'));
+    figures.push(
+      figure(`runs.aggregate-backtest.${n}`, endToEnd, 'ms', policyMs, `request to answer over HTTP (projection, two hardened sandboxes, release, record; the answer is held to its public availability time, ${availableAfter.toFixed(0)} ms after the request); baseline: the release policy alone; target under 10000 ms at 1,000,000`),
+    );
+    health.sort((a, b) => a - b);
+    const p99 = health[Math.min(health.length - 1, Math.floor(health.length * 0.99))] as number;
+    const p50 = health[Math.floor(health.length / 2)] as number;
+    figures.push(figure(`runs.healthz-p99-during-backtest.${n}`, p99, 'ms', p50, `${health.length} probes every 10 ms while the backtest ran; baseline: their median; target p99 under 50 ms`));
 
-    // subjects: 1,000 consented merchants, fresh results
-    const codes = c.vault.usccOf(Int32Array.from({ length: 1000 }, (_, i) => i * 7));
-    for (const s of codes) recordConsent(c, channel, { subject: s, bank: bank.id, purpose: 'credit-assessment', expiresAt: '2099-01-01T00:00:00Z' });
-    const t = performance.now();
-    const r = await runSubjects(c, bank, { mode: 'subjects', modelId: model, subjects: codes, purpose: 'credit-assessment' });
-    const subMs = performance.now() - t;
-    if (r.results?.length !== 1000) throw new Error('bench subjects run incomplete');
-    const contractMs = timeMedian(5, () => checkOutputs(new Float64Array(1000).fill(600), new Uint8Array(3000), 1000, manifest.output));
-    figures.push(figure('runs.subjects.1000', subMs, 'ms', contractMs, 'fresh context per merchant, consent checked twice, recorded; baseline: the policy step alone; target under 2000 ms'));
+    // subjects: 1,000 consented merchants, fresh results (held to 80 ms + 4 ms per merchant asked)
+    const codes = c.vault.usccOf(Int32Array.from({ length: 1000 }, (_, i) => (i * 7) % n));
+    for (const s of codes) recordConsent(c, channel.org, { subject: s, bank: bank.org.id, purpose: 'credit-assessment', expiresAt: '2099-01-01T00:00:00Z' });
+    const t2 = performance.now();
+    const r = await runSubjects(c, bank.org, { mode: 'subjects', modelId: model, subjects: codes, purpose: 'credit-assessment' });
+    const subMs = performance.now() - t2;
+    if (r.status !== 'released') throw new Error('bench subjects run failed');
+    const publicMs = c.policy.policy.timing.subjectsBaseMs + 1000 * c.policy.policy.timing.subjectsPerSubjectMs;
+    figures.push(figure('runs.subjects.1000', subMs, 'ms', publicMs, 'fresh context per merchant, consent checked twice, recorded; baseline: its public answer time (ratio above 1: late)'));
   } finally {
-    await platform.close();
+    await running.close();
   }
   return figures;
 }

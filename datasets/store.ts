@@ -121,6 +121,7 @@ function build(db: Db, { subjects, seed }: SeedOptions): SeedSummary {
     for (const [k, v] of Object.entries({
       format: FORMAT,
       dataset: DATASET_ID,
+      lineage: DATASET_ID,
       version,
       subjects: String(subjects),
       chunk: String(CHUNK),
@@ -151,6 +152,11 @@ export interface Projection {
 
 export interface DatasetInfo {
   id: string;
+  /**
+   * The population the data describes. Budgets follow it, not the content digest: a new
+   * version of the same merchants continues the same spend.
+   */
+  lineage: string;
   version: string;
   subjects: number;
   fields: number;
@@ -178,6 +184,7 @@ export class Vault {
     this.colOf = new Map(rows.filter((r) => r.col !== null).map((r) => [r.name, r.col as number]));
     this.info = Object.freeze({
       id: meta.get('dataset') ?? DATASET_ID,
+      lineage: meta.get('lineage') ?? meta.get('dataset') ?? DATASET_ID,
       version: meta.get('version') ?? '',
       subjects: Number(meta.get('subjects')),
       fields: rows.length,

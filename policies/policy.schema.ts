@@ -57,6 +57,26 @@ export const policySchema = z
       })
       .strict(),
     overlap: z.object({ minDifference: int.min(0) }).strict(),
+    /**
+     * When an answer becomes available, from public quantities only (docs/design.md,
+     * "Release time"): never earlier, whatever the data made the model do.
+     */
+    timing: z
+      .object({
+        /** Subjects runs: answered at base + perSubject x subjects asked. */
+        subjectsBaseMs: int.min(1),
+        subjectsPerSubjectMs: int.min(0),
+        /** Subjects runs: a merchant's model time; a merchant over it gets the default output. */
+        subjectCallMs: int.min(1),
+        /** Aggregate runs: available at base + cohort/1000 x perThousandMs + the compute budget. */
+        aggregateBaseMs: int.min(0),
+        aggregatePerThousandMs: int.min(0),
+        /** The compute budget is this multiple of the model's cost measured at vetting. */
+        aggregateCostFactor: int.min(1),
+        /** An approved model whose runs fail this often on real data is suspended for review. */
+        failuresBeforeReview: int.min(1),
+      })
+      .strict(),
     subjects: z.object({ freshResultsPerMerchantPerBankPerDay: int.min(1), maxSubjectsPerRun: int.min(1).max(4096) }).strict(),
     segments: z.object({ keys: z.array(z.enum(['industry', 'district', 'sizeBand', 'regYearBand'])) }).strict(),
     encryption: z

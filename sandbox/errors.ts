@@ -6,12 +6,14 @@ export const PLATFORM_ERRORS = defineErrors({
   ROLE_FORBIDDEN: { kind: 'forbidden', message: 'This kind of organisation may not do this.' },
   ORG_NOT_ADMITTED: { kind: 'forbidden', message: 'The organisation is not admitted.' },
   ORG_UNKNOWN: { kind: 'not_found', message: 'No such organisation.' },
+  ORG_DUPLICATE: { kind: 'conflict', message: 'An organisation of this kind with this unified social credit code has already applied.' },
   ORG_STATE: { kind: 'conflict', message: 'The organisation is not in a state that allows this.' },
   MODEL_UNKNOWN: { kind: 'not_found', message: 'No such model.' },
   MODEL_STATE: { kind: 'conflict', message: 'The model is not in a state that allows this.' },
   MODEL_NOT_RUNNABLE: { kind: 'refused', message: 'The model is not approved, has expired, or was changed since approval.' },
   ACCESS_UNKNOWN: { kind: 'not_found', message: 'No such access request.' },
   ACCESS_STATE: { kind: 'conflict', message: 'The access request is not in a state that allows this.' },
+  ACCESS_TERMS_REQUIRED: { kind: 'conflict', message: 'Granting access to a model with bank-held features requires accepting that a bank can solve for their weights.' },
   ACCESS_NOT_GRANTED: { kind: 'forbidden', message: 'No granted access to this model for this purpose.' },
   CONSENT_UNKNOWN: { kind: 'not_found', message: 'No such consent.' },
   CONSENT_STATE: { kind: 'conflict', message: 'The consent is already revoked.' },
@@ -19,6 +21,9 @@ export const PLATFORM_ERRORS = defineErrors({
   RUN_UNKNOWN: { kind: 'not_found', message: 'No such run.' },
   RUN_BAD_REQUEST: { kind: 'invalid', message: 'The run request is malformed.' },
   RUN_FAILED: { kind: 'refused', message: 'The run failed in the sandbox.' },
+  RUN_INTERRUPTED: { kind: 'unavailable', message: 'The run was interrupted by a restart of the platform; nothing was released.' },
+  RUN_DEADLINE_MISSED: { kind: 'refused', message: 'The run did not finish within its public deadline.' },
+  BUDGET_REFRESH_INVALID: { kind: 'invalid', message: 'The budget refresh names no known legal entity or dataset lineage.' },
 });
 
 export const platformError = errorFactory(PLATFORM_ERRORS);

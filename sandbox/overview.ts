@@ -1,7 +1,6 @@
+// The regulator's overview: counts, and how model code is confined.
 import { stmt } from '../core/sqlite.js';
-// The regulator's overview: counts only.
-import type { RunAnswer } from './runs.js';
-import type { RunCtx } from './runs.js';
+import type { RunAnswer, RunCtx } from './run/pipeline.js';
 
 export function overview(ctx: RunCtx) {
   const db = ctx.db;
@@ -17,7 +16,12 @@ export function overview(ctx: RunCtx) {
     models: group('SELECT status AS k, count(*) AS n FROM models GROUP BY status'),
     runs: group("SELECT mode || ':' || status AS k, count(*) AS n FROM runs GROUP BY mode, status"),
     denialsByRule,
-    budget: { spentMicros: (stmt(db, 'SELECT coalesce(sum(spent), 0) FROM budget').pluck().get() as number) ?? 0, organisations: stmt(db, 'SELECT count(*) FROM budget').pluck().get() as number },
+    budget: {
+      spentMicros: (stmt(db, 'SELECT coalesce(sum(spent), 0) FROM spend').pluck().get() as number) ?? 0,
+      entities: stmt(db, 'SELECT count(*) FROM spend').pluck().get() as number,
+      byEntityAndLineage: stmt(db, 'SELECT entity, lineage, spent AS spentMicros FROM spend ORDER BY entity, lineage').all(),
+    },
+    confinement: ctx.executor.posture,
     ledger: { size: ctx.ledger.size(), checkpoint: ctx.ledger.latestCheckpoint().size },
   };
 }

@@ -11,10 +11,11 @@ import { loadOrCreateSigner } from '../ledger/keys.js';
 import { Ledger } from '../ledger/log.js';
 import { loadPolicy, type LoadedPolicy } from '../policies/policy.schema.js';
 import { Executor } from '../workers/client.js';
+import type { ConfinementMode } from '../core/confinement.js';
 import { CryptoProcess } from '../encryption/process/client.js';
-import type { RunCtx } from './runs.js';
+import { bootstrapRegulator } from './orgs.js';
+import { recoverInterrupted, settleBackground, type RunCtx } from './run/pipeline.js';
 import { migrate } from './state.js';
-import { bootstrapRegulator } from './workflows.js';
 
 export interface PlatformState {
   db: Db;
@@ -39,6 +40,8 @@ export function openPlatformState(config: Config): PlatformState {
 
 export interface PlatformOptions {
   executor?: Executor;
+  /** How model code is confined when the platform starts its own executor (default 'os'). */
+  confinement?: ConfinementMode;
   now?: () => Date;
   policy?: LoadedPolicy;
 }
@@ -67,7 +70,7 @@ export class Platform {
     const vault = Vault.open(config.vaultPath);
     const state = openPlatformState(config);
     migrate(state.db);
-    const executor = options.executor ?? (await Executor.start());
+    const executor = options.executor ?? (await Executor.start({ confinement: options.confinement ?? 'os' }));
     const ctx: RunCtx = {
       db: state.db,
       ledger: state.ledger,
@@ -78,12 +81,15 @@ export class Platform {
       now: options.now ?? (() => new Date()),
     };
     const p = new Platform(config, ctx, state, !options.executor);
+    // runs a killed process left open are closed now, as interrupted
+    recoverInterrupted(ctx);
     const boot = bootstrapRegulator(ctx);
     if (boot) writeFileAtomic(p.bootstrapFile, `${JSON.stringify({ orgId: boot.id, apiKey: boot.apiKey, note: 'The regulator key. Shown once; keep it safe.' }, null, 2)}\n`, 0o600);
     return p;
   }
 
   async close(): Promise<void> {
+    await settleBackground(this.ctx);
     if (this.ownsExecutor) await this.ctx.executor.close();
     await this.ctx.crypto?.close();
     this.ctx.vault.close();

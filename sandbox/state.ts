@@ -18,12 +18,28 @@ CREATE TABLE IF NOT EXISTS budget (org TEXT NOT NULL, dataset TEXT NOT NULL, spe
 CREATE TABLE IF NOT EXISTS answers (org TEXT NOT NULL, question TEXT NOT NULL, run TEXT NOT NULL, PRIMARY KEY (org, question));
 CREATE TABLE IF NOT EXISTS cohorts (org TEXT NOT NULL, dataset TEXT NOT NULL, members BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS bank_keys (id TEXT PRIMARY KEY, bank TEXT NOT NULL REFERENCES orgs(id), key BLOB NOT NULL, digest TEXT NOT NULL, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS spend (entity TEXT NOT NULL, lineage TEXT NOT NULL, spent INTEGER NOT NULL, PRIMARY KEY (entity, lineage));
+CREATE TABLE IF NOT EXISTS merchant_spend (lineage TEXT NOT NULL, atom INTEGER NOT NULL, spent INTEGER NOT NULL, PRIMARY KEY (lineage, atom));
+CREATE TABLE IF NOT EXISTS released_cohorts (entity TEXT NOT NULL, lineage TEXT NOT NULL, members BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS model_failures (model TEXT NOT NULL, run TEXT NOT NULL, code TEXT NOT NULL, at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS encrypted_quota (bank TEXT NOT NULL, subject TEXT NOT NULL, model TEXT NOT NULL, day TEXT NOT NULL, run TEXT NOT NULL, PRIMARY KEY (bank, subject, model, day));
+CREATE INDEX IF NOT EXISTS runs_by_status ON runs (status);
 CREATE TABLE IF NOT EXISTS subject_results (bank TEXT NOT NULL, subject TEXT NOT NULL, model TEXT NOT NULL, day TEXT NOT NULL, result TEXT NOT NULL,
   PRIMARY KEY (bank, subject, model, day));
 `;
 
+/** Columns added after the first release, for state files created before them. */
+const ADDED_COLUMNS = ['ALTER TABLE runs ADD COLUMN available_at TEXT', 'ALTER TABLE models ADD COLUMN cost_micros REAL', 'ALTER TABLE access ADD COLUMN terms TEXT'];
+
 export function migrate(db: Db): void {
   db.exec(STATE_SCHEMA);
+  for (const sql of ADDED_COLUMNS) {
+    try {
+      db.exec(sql);
+    } catch {
+      // the column is there already
+    }
+  }
 }
 
 /** A random identifier with a readable prefix. */
@@ -42,7 +58,7 @@ export interface Org {
   status: OrgStatus;
 }
 
-export type ModelStatus = 'vetted' | 'vetting_failed' | 'approved' | 'rejected' | 'revoked';
+export type ModelStatus = 'vetted' | 'vetting_failed' | 'approved' | 'rejected' | 'revoked' | 'suspended';
 
 export interface ModelRow {
   id: string;
@@ -57,4 +73,6 @@ export interface ModelRow {
   expires_at: string | null;
   note: string | null;
   created_at: string;
+  /** CPU per row in a hardened batch, measured at vetting (us); deadlines are computed from it. */
+  cost_micros: number | null;
 }

@@ -11,7 +11,7 @@ import type { Logger } from '../core/logger.js';
 import { randomId } from '../core/random.js';
 import type { Platform } from '../sandbox/platform.js';
 import type { Org, OrgKind } from '../sandbox/state.js';
-import { authenticate } from '../sandbox/workflows.js';
+import { authenticate } from '../sandbox/orgs.js';
 import { serverError, STATUS } from './errors.js';
 import { parseJsonBody } from './json.js';
 import { RateLimiter } from './rate-limit.js';

@@ -8,10 +8,13 @@ import { publicField } from '../../datasets/catalog.js';
 import { datasetError } from '../../datasets/errors.js';
 import { dummyCsv, dummyJson, dummyTable } from '../../datasets/dummy.js';
 import type { Platform } from '../../sandbox/platform.js';
-import { aggregateRequestSchema, budgetOf, getRun, runAggregate, runSubjects, subjectsRequestSchema } from '../../sandbox/runs.js';
+import { budgetOf } from '../../sandbox/budget.js';
+import { catalog, getModel } from '../../sandbox/models.js';
+import { aggregateRequestSchema, runAggregate } from '../../sandbox/run/aggregate.js';
+import { encryptedRequestSchema, runEncrypted } from '../../sandbox/run/encrypted.js';
+import { getRun } from '../../sandbox/run/pipeline.js';
+import { runSubjects, subjectsRequestSchema } from '../../sandbox/run/subjects.js';
 import type { Org } from '../../sandbox/state.js';
-import { encryptedRequestSchema, runEncrypted } from '../../sandbox/encrypted.js';
-import { catalog, getModel } from '../../sandbox/workflows.js';
 import { idParams, queryInt } from './params.js';
 
 export const runRequestSchema = z.discriminatedUnion('mode', [aggregateRequestSchema, subjectsRequestSchema, encryptedRequestSchema]);
@@ -58,21 +61,19 @@ export function admittedRoutes(platform: Platform) {
         bodyLimit: 16 * 1024 * 1024, // encrypted runs carry ciphertexts
         schema: { tags: ['runs'], summary: 'Run an approved model: aggregate (provider, regulator), subjects or encrypted (bank with access)', body: runRequestSchema },
       },
-      async (req) => {
+      async (req, reply) => {
         const org = req.org as Org;
-        const body = req.body;
-        switch (body.mode) {
-          case 'aggregate':
-            return runAggregate(ctx, org, body);
-          case 'subjects':
-            return runSubjects(ctx, org, body);
-          case 'encrypted':
-            return runEncrypted(ctx, org, body);
-        }
+        const body = req.body as z.infer<typeof runRequestSchema>;
+        const answer = await (body.mode === 'aggregate' ? runAggregate(ctx, org, body) : body.mode === 'subjects' ? runSubjects(ctx, org, body) : runEncrypted(ctx, org, body));
+        // an aggregate answer is available at availableAt: 202 until then
+        return reply.status(answer.status === 'running' ? 202 : 200).send(answer);
       },
     );
-    r.get('/v1/runs/:id', { schema: { tags: ['runs'], summary: 'A run as recorded (requester, regulator)', params: idParams } }, async (req) => getRun(ctx, req.org as Org, req.params.id));
-    r.get('/v1/budget', { schema: { tags: ['runs'], summary: "This organisation's privacy budget per dataset version" } }, async (req) => budgetOf(ctx, (req.org as Org).id));
+    r.get('/v1/runs/:id', { schema: { tags: ['runs'], summary: 'A run as recorded (requester, regulator): 202 with availableAt until its answer is available', params: idParams } }, async (req, reply) => {
+      const answer = getRun(ctx, req.org as Org, req.params.id);
+      return reply.status(answer.status === 'running' ? 202 : 200).send(answer);
+    });
+    r.get('/v1/budget', { schema: { tags: ['runs'], summary: "This legal entity's privacy budget on the dataset's lineage" } }, async (req) => budgetOf(ctx, req.org as Org, ctx.vault.info.lineage));
     r.get('/v1/ledger/checkpoint', { schema: { tags: ['ledger'], summary: 'The latest signed checkpoint' } }, async () => {
       const c = ctx.ledger.latestCheckpoint();
       return { size: c.size, rootHash: c.root.toString('hex'), note: c.note, publicKey: ctx.ledger.publicKey, genesisKey: ctx.ledger.genesisKey, origin: ctx.ledger.origin };

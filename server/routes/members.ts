@@ -2,9 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Platform } from '../../sandbox/platform.js';
 import type { Org } from '../../sandbox/state.js';
-import { accessRequestSchema, consentSchema, denyAccess, grantAccess, recordConsent, requestAccess, revokeConsent, submissionSchema, submitModel } from '../../sandbox/workflows.js';
+import { accessRequestSchema, denyAccess, grantAccess, grantSchema, requestAccess } from '../../sandbox/access.js';
+import { consentSchema, recordConsent, revokeConsent } from '../../sandbox/consents.js';
+import { submissionSchema, submitModel } from '../../sandbox/models.js';
 import { idParams, reasonBody } from './params.js';
-import { keyRegistrationSchema, registerBankKey } from '../../sandbox/encrypted.js';
+import { keyRegistrationSchema, registerBankKey } from '../../sandbox/run/encrypted.js';
 
 export function fintechRoutes(platform: Platform) {
   return (app: FastifyInstance) => {
@@ -13,7 +15,9 @@ export function fintechRoutes(platform: Platform) {
     r.post('/v1/models', { schema: { tags: ['fintech'], summary: 'Submit a model package; vetting runs at once', body: submissionSchema } }, async (req, reply) =>
       reply.status(201).send(await submitModel(ctx, req.org as Org, req.body)),
     );
-    r.post('/v1/access/:id/grant', { schema: { tags: ['fintech'], summary: "Grant a bank's access request (the model's provider)", params: idParams } }, async (req) => grantAccess(ctx, req.org as Org, req.params.id));
+    r.post('/v1/access/:id/grant', { schema: { tags: ['fintech'], summary: "Grant a bank's access request (the model's provider); for a model with bank-held features, { acceptWeightExposure: true }", params: idParams, body: grantSchema.nullish() } }, async (req) =>
+      grantAccess(ctx, req.org as Org, req.params.id, req.body ?? {}),
+    );
     r.post('/v1/access/:id/deny', { schema: { tags: ['fintech'], summary: "Deny a bank's access request (the model's provider)", params: idParams, body: reasonBody } }, async (req) =>
       denyAccess(ctx, req.org as Org, req.params.id, req.body.reason),
     );

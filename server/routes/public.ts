@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Platform } from '../../sandbox/platform.js';
-import { applyOrg, orgApplicationSchema } from '../../sandbox/workflows.js';
+import { applyOrg, orgApplicationSchema } from '../../sandbox/orgs.js';
 
 export async function publicRoutes(app: FastifyInstance, opts: { platform: Platform }) {
   const r = app.withTypeProvider<ZodTypeProvider>();

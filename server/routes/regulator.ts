@@ -3,7 +3,9 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Platform } from '../../sandbox/platform.js';
 import type { Org } from '../../sandbox/state.js';
-import { admitOrg, approvalSchema, approveModel, rejectModel, revokeModel, suspendOrg } from '../../sandbox/workflows.js';
+import { refreshBudget, refreshSchema } from '../../sandbox/budget.js';
+import { approvalSchema, approveModel, rejectModel, revokeModel } from '../../sandbox/models.js';
+import { admitOrg, suspendOrg } from '../../sandbox/orgs.js';
 import { overview } from '../../sandbox/overview.js';
 import { idParams, queryInt, reasonBody } from './params.js';
 
@@ -28,6 +30,9 @@ export function regulatorRoutes(platform: Platform) {
         const start = req.query.start ?? 0;
         return ctx.ledger.entries(start, Math.min(req.query.end ?? start + 1000, start + 1000));
       },
+    );
+    r.post('/v1/budget/refresh', { schema: { tags, summary: "Reset a legal entity's spend on a dataset lineage, with a reason (recorded in the ledger)", body: refreshSchema } }, async (req) =>
+      refreshBudget(ctx, req.org as Org, req.body),
     );
     r.get('/v1/regulator/overview', { schema: { tags, summary: 'Counts of organisations, models, runs, denials by rule, budget use' } }, async () => overview(ctx));
   };

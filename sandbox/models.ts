@@ -1,0 +1,168 @@
+// The model registry: submission (with vetting), review (approve, reject, revoke, and
+// suspension for review after repeated failures on real data), the catalog, and the check
+// that a model may run (approved, not expired, unchanged since approval).
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { stmt } from '../core/sqlite.js';
+import type { Manifest } from '../models/manifest.schema.js';
+import { modelDigest, parseManifest } from '../models/package.js';
+import type { Ctx } from './context.js';
+import { platformError } from './errors.js';
+import { requireKind } from './orgs.js';
+import { newId, type ModelRow, type Org } from './state.js';
+import { vetPackage } from './vetting.js';
+import type { VettingReport } from '../models/vetting.js';
+
+const sha = (s: string) => `sha256:${createHash('sha256').update(s).digest('hex')}`;
+
+export const submissionSchema = z.object({ manifest: z.record(z.string(), z.unknown()), source: z.string().max(512 * 1024) }).strict();
+
+export interface Approval {
+  policy: string;
+  expiresAt: string;
+  note: string | null;
+}
+
+export function rowOf(ctx: Ctx, id: string): ModelRow {
+  const row = stmt(ctx.db, 'SELECT * FROM models WHERE id = ?').get(id) as ModelRow | undefined;
+  if (!row) throw platformError('MODEL_UNKNOWN');
+  return row;
+}
+
+/** What anyone admitted may see of an approved model: no source, no bank-side weights. */
+export function publicCard(row: ModelRow) {
+  const m = JSON.parse(row.manifest) as Manifest & { bankFeatures?: { name: string; weight: number }[] };
+  const { bankFeatures, ...manifest } = m;
+  return {
+    id: row.id,
+    provider: row.provider,
+    digest: row.digest,
+    status: row.status,
+    manifest: { ...manifest, ...(bankFeatures ? { bankFeatures: bankFeatures.map((f) => ({ name: f.name })) } : {}) },
+    approval: row.expires_at ? { policy: row.policy, expiresAt: row.expires_at } : null,
+  };
+}
+
+export async function submitModel(ctx: Ctx, fintech: Org, sub: z.infer<typeof submissionSchema>) {
+  requireKind(fintech, 'fintech');
+  const pkg = { manifestJson: sub.manifest, source: sub.source };
+  const report: VettingReport = await vetPackage(pkg, ctx.executor);
+  const id = newId('mdl');
+  const status = report.passed ? 'vetted' : 'vetting_failed';
+  ctx.db.transaction(() => {
+    ctx.db
+      .prepare('INSERT INTO models (id, provider, digest, manifest, source, status, report, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(id, fintech.id, report.digest, JSON.stringify(sub.manifest), sub.source, status, JSON.stringify(report), ctx.now().toISOString());
+    ctx.ledger.append('model.submitted', fintech.id, { model: id, digest: report.digest, provider: fintech.id });
+    ctx.ledger.append('model.vetted', 'platform', { model: id, digest: report.digest, passed: report.passed, report: sha(JSON.stringify(report)) });
+  })();
+  return { id, digest: report.digest, status, report };
+}
+
+export function getModel(ctx: Ctx, org: Org, id: string) {
+  const row = rowOf(ctx, id);
+  if (org.kind === 'regulator' || org.id === row.provider) {
+    return {
+      id: row.id,
+      provider: row.provider,
+      digest: row.digest,
+      status: row.status,
+      manifest: JSON.parse(row.manifest) as unknown,
+      report: JSON.parse(row.report) as unknown,
+      approval: row.expires_at ? { policy: row.policy, expiresAt: row.expires_at, note: row.note } : null,
+    };
+  }
+  if (row.status !== 'approved') throw platformError('MODEL_UNKNOWN'); // not yours to see
+  return publicCard(row);
+}
+
+export const approvalSchema = z.object({ expiresAt: z.iso.datetime().optional(), note: z.string().max(1000).optional() }).strict();
+export const reasonSchema = z.object({ reason: z.string().min(1).max(1000) }).strict();
+
+export function approveModel(ctx: Ctx, regulator: Org, id: string, a: z.infer<typeof approvalSchema>) {
+  requireKind(regulator, 'regulator');
+  const now = ctx.now();
+  const expiresAt = a.expiresAt ?? new Date(now.getTime() + 365 * 86_400_000).toISOString();
+  if (Date.parse(expiresAt) <= now.getTime()) throw platformError('MODEL_STATE', { detail: 'expiresAt' });
+  ctx.db.transaction(() => {
+    const row = rowOf(ctx, id);
+    if (row.status !== 'vetted') throw platformError('MODEL_STATE');
+    ctx.db
+      .prepare("UPDATE models SET status = 'approved', approved_digest = ?, policy = ?, expires_at = ?, note = ? WHERE id = ?")
+      .run(row.digest, ctx.policy.digest, expiresAt, a.note ?? null, id);
+    ctx.ledger.append('model.approved', regulator.id, { model: id, digest: row.digest, policy: ctx.policy.digest, expiresAt });
+  })();
+  return { id, status: 'approved' as const };
+}
+
+export function rejectModel(ctx: Ctx, regulator: Org, id: string, reason: string) {
+  requireKind(regulator, 'regulator');
+  ctx.db.transaction(() => {
+    const row = rowOf(ctx, id);
+    if (row.status !== 'vetted' && row.status !== 'vetting_failed') throw platformError('MODEL_STATE');
+    stmt(ctx.db, "UPDATE models SET status = 'rejected', note = ? WHERE id = ?").run(reason, id);
+    ctx.ledger.append('model.rejected', regulator.id, { model: id, digest: row.digest, reason: reason.slice(0, 500) });
+  })();
+  return { id, status: 'rejected' as const };
+}
+
+export function revokeModel(ctx: Ctx, regulator: Org, id: string, reason: string) {
+  requireKind(regulator, 'regulator');
+  ctx.db.transaction(() => {
+    const row = rowOf(ctx, id);
+    if (row.status !== 'approved') throw platformError('MODEL_STATE');
+    stmt(ctx.db, "UPDATE models SET status = 'revoked', note = ? WHERE id = ?").run(reason, id);
+    ctx.ledger.append('model.revoked', regulator.id, { model: id, digest: row.digest, reason: reason.slice(0, 500) });
+  })();
+  return { id, status: 'revoked' as const };
+}
+
+export function catalog(ctx: Ctx, tag: string | undefined) {
+  const now = ctx.now().toISOString();
+  const rows = stmt(ctx.db, "SELECT * FROM models WHERE status = 'approved' AND expires_at > ? ORDER BY created_at").all(now) as ModelRow[];
+  return rows.map(publicCard).filter((c) => !tag || (c.manifest.tags ?? []).includes(tag));
+}
+
+// The digest check and the parsed manifest are cached against the exact stored text: any
+// change to the manifest or source in the database misses the cache and is checked again.
+interface Checked {
+  manifestText: string;
+  source: string;
+  approved: string | null;
+  intact: boolean;
+  manifest: Manifest | null;
+}
+const checked = new Map<string, Checked>();
+/** Shared across runs, so nobody may change it. */
+function deepFreeze<T>(v: T): T {
+  if (v && typeof v === 'object' && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
+}
+function checkedModel(row: ModelRow): Checked {
+  const c = checked.get(row.id);
+  if (c && c.manifestText === row.manifest && c.source === row.source && c.approved === row.approved_digest) return c;
+  const manifestJson = JSON.parse(row.manifest) as unknown;
+  const fresh: Checked = {
+    manifestText: row.manifest,
+    source: row.source,
+    approved: row.approved_digest,
+    intact: modelDigest({ manifestJson, source: row.source }) === row.approved_digest,
+    manifest: deepFreeze(parseManifest(manifestJson)),
+  };
+  checked.set(row.id, fresh);
+  return fresh;
+}
+
+export function runnableModel(ctx: Ctx, id: string): { row: ModelRow; manifest: Manifest } {
+  const row = stmt(ctx.db, 'SELECT * FROM models WHERE id = ?').get(id) as ModelRow | undefined;
+  if (!row) throw platformError('MODEL_UNKNOWN');
+  const { manifest, intact } = checkedModel(row);
+  if (row.status !== 'approved' || !row.expires_at || Date.parse(row.expires_at) <= ctx.now().getTime() || !intact || !manifest) {
+    throw platformError('MODEL_NOT_RUNNABLE');
+  }
+  return { row, manifest };
+}
+

@@ -77,7 +77,7 @@ export function limitOf(e: ChildExit): 'memory' | 'cpu' | 'time' | 'unresponsive
 }
 
 function codeOfLimit(limit: ReturnType<typeof limitOf>): SandboxCode {
-  return limit === 'memory' ? 'SANDBOX_MEMORY' : limit === 'time' || limit === 'cpu' ? 'SANDBOX_TIMEOUT' : 'SANDBOX_MODEL_ERROR';
+  return limit === 'memory' ? 'SANDBOX_MEMORY' : limit === 'time' || limit === 'cpu' ? 'SANDBOX_TIMEOUT' : 'SANDBOX_UNAVAILABLE';
 }
 
 interface Job {

@@ -6,7 +6,11 @@ import { readPackage } from '../../models/package.js';
 import { loadPolicy, type LoadedPolicy, type Policy, policyDigest } from '../../policies/policy.schema.js';
 import { Platform } from '../../sandbox/platform.js';
 import type { Org } from '../../sandbox/state.js';
-import { admitOrg, applyOrg, approveModel, authenticate, grantAccess, requestAccess, submitModel } from '../../sandbox/workflows.js';
+import { grantAccess, requestAccess } from '../../sandbox/access.js';
+import { approveModel, submitModel } from '../../sandbox/models.js';
+import { admitOrg, applyOrg, authenticate } from '../../sandbox/orgs.js';
+import { answerOf, runAggregate, type AggregateRequest } from '../../sandbox/run/aggregate.js';
+import { getRun, type RunAnswer } from '../../sandbox/run/pipeline.js';
 import type { Executor } from '../../workers/client.js';
 import { usccFor, usccMixer } from '../../datasets/uscc.js';
 import { tmpDir } from './tmp.js';
@@ -58,4 +62,10 @@ export async function world(executor: Executor, options: { subjects?: number; po
   const acc = requestAccess(ctx, bank, sub.id, 'credit-assessment');
   grantAccess(ctx, fintech, acc.id);
   return { dir, platform, regulator, fintech, bank, channel, modelId: sub.id, accessPurpose: 'credit-assessment' };
+}
+
+/** An aggregate run, awaited until its answer is available (as a client polling GET /v1/runs/:id would). */
+export async function aggregate(w: World, org: Org, req: Omit<AggregateRequest, 'mode'>): Promise<RunAnswer> {
+  const first = await runAggregate(w.platform.ctx, org, { mode: 'aggregate', ...req });
+  return first.status === 'running' ? answerOf(w.platform.ctx, org, first.runId, getRun) : first;
 }

@@ -1,13 +1,12 @@
 import fs from 'node:fs';
 import { isAppError } from '../../core/errors.js';
 import { dummyMatrix } from '../../datasets/dummy.js';
-import type { Contract } from '../../policies/output-contract.js';
-import { checkedScores, type SubjectScore } from '../../sandbox/scoring.js';
-import type { Executor } from '../../workers/client.js';
-import type { Mode } from '../../workers/protocol.js';
+import type { ContractWithDefault } from '../../policies/output-contract.js';
+import { checkedScores, subjectScores, type SubjectScore, type Substituted } from '../../sandbox/scoring.js';
+import type { Executor, Mode } from '../../workers/client.js';
 
 export const FIELDS = ['business_age_months', 'tax_sales_m24', 'tax_credit_rating'];
-export const CONTRACT: Contract = { score: { min: 300, max: 900, step: 10 }, reasons: ['R01_A', 'R02_B', 'R03_C', 'R04_D'] };
+export const CONTRACT: ContractWithDefault = { score: { min: 300, max: 900, step: 10 }, reasons: ['R01_A', 'R02_B', 'R03_C', 'R04_D'], default: { score: 300, reasons: [] } };
 
 export const NORMAL = `export function score(row) {
   const age = row.business_age_months === null ? 0 : row.business_age_months;
@@ -18,13 +17,14 @@ export function fixture(name: string): string {
   return fs.readFileSync(new URL(`../fixtures/hostile/${name}.js`, import.meta.url), 'utf8');
 }
 
-export type Outcome = { ok: true; subjects: SubjectScore[] } | { ok: false; code: string; error: unknown };
+/** ok: the run was scored, with the rows the host replaced by the default output counted. */
+export type Outcome = { ok: true; subjects: SubjectScore[]; substituted: Substituted } | { ok: false; code: string; error: unknown };
 
-export async function runSource(executor: Executor, source: string, mode: Mode = 'cohort', rows = 40): Promise<Outcome> {
-  const { data } = dummyMatrix(FIELDS, rows, 11);
+export async function runSource(executor: Executor, source: string, mode: Mode = 'cohort', rows = 40, data = dummyMatrix(FIELDS, rows, 11).data, fields = FIELDS): Promise<Outcome> {
   try {
-    const r = await executor.execute({ mode, source, fields: FIELDS, reasons: CONTRACT.reasons, data });
-    return { ok: true, subjects: checkedScores(r, rows, CONTRACT).subjects };
+    const r = await executor.execute({ mode, source, fields, reasons: CONTRACT.reasons, data, limits: { memoryMb: 128, callMs: 1000 } });
+    const c = checkedScores(r, rows, CONTRACT);
+    return { ok: true, subjects: subjectScores(c.scores, c.reasons, rows, CONTRACT), substituted: c.substituted };
   } catch (error) {
     if (!isAppError(error)) throw error;
     return { ok: false, code: error.code, error };

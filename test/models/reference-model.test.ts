@@ -6,7 +6,7 @@ import { readPackage } from '../../models/package.js';
 import { manifestSchema } from '../../models/manifest.schema.js';
 import { seedVault, Vault } from '../../datasets/store.js';
 import { auc } from '../../policies/backtest.js';
-import { checkedScores } from '../../sandbox/scoring.js';
+import { checkedScores, contractOf, subjectScores } from '../../sandbox/scoring.js';
 import { Executor } from '../../workers/client.js';
 import { rmDir, tmpDir } from '../helpers/tmp.js';
 
@@ -31,7 +31,10 @@ describe('reference model', () => {
     const m = manifestSchema.parse(pkg.manifestJson);
     const p = vault.project(m.inputs, null);
     const r = await executor.execute({ mode: 'cohort', source: pkg.source, fields: m.inputs, reasons: m.output.reasons, data: p.data });
-    const { subjects } = checkedScores(r, vault.info.subjects, m.output);
+    const contract = contractOf(m);
+    const c = checkedScores(r, vault.info.subjects, contract);
+    expect(c.substituted).toEqual({ failed: 0, offLattice: 0, undeclared: 0 });
+    const subjects = subjectScores(c.scores, c.reasons, vault.info.subjects, contract);
     const a = auc(r.scores, vault.labels(null));
     console.log(`reference scorecard AUC on the vault: ${a.toFixed(4)}`);
     expect(a).toBeGreaterThanOrEqual(0.7);

@@ -6,6 +6,7 @@ import { seedVault, Vault, type DatasetInfo } from '../datasets/store.js';
 import { openPlatformState } from '../sandbox/platform.js';
 import { parseArgs } from './args.js';
 import { cliError } from './errors.js';
+import { printHelp } from './help.js';
 import type { Io } from './output.js';
 
 export interface Prepared {
@@ -29,6 +30,7 @@ export function prepareDataDir(config: Config): Prepared {
 
 export function initCommand(argv: readonly string[], io: Io): number {
   const { flags, positionals } = parseArgs(argv, {});
+  if (flags.help) return printHelp(io, 'init');
   if (positionals.length) throw cliError('CLI_BAD_ARGUMENT');
   const config = resolveConfig({ dataDir: flags.data });
   const { created, dataset } = prepareDataDir(config);

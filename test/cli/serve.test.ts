@@ -41,7 +41,7 @@ describe('dfix serve over HTTPS', () => {
     rmDir(dir);
   });
 
-  it('serves /healthz over https with the certificate as the CA, and says https', async () => {
+  it('serves /healthz over https with the certificate as the CA, and ledger watch follows it with --ca', async () => {
     const data = path.join(dir, 'data');
     child = spawn(process.execPath, [path.resolve('bin/dfix.js'), 'serve', '--port', '0', '--data', data, '--tls-cert', tls.cert, '--tls-key', tls.key], {
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -60,6 +60,14 @@ describe('dfix serve over HTTPS', () => {
     expect(r).toEqual({ status: 200, body: '{"ok":true}' });
     // a client that does not trust the certificate is refused by TLS
     await expect(get(`${url}/healthz`, fs.readFileSync(other.cert))).rejects.toThrow();
+    // the regulator's watcher follows the log over https, trusting this certificate
+    const io = capture();
+    const watch = ['ledger', 'watch', '--url', url, '--ca', tls.cert, '--key-file', path.join(data, 'bootstrap.json'), '--key', path.join(data, 'keys', 'ledger-genesis.pub'), '--store', path.join(dir, 'watch'), '--once'];
+    expect(await run(watch, io)).toBe(0);
+    expect(io.stdout[0]).toMatch(/^ok: size \d+, root [0-9a-f]{64} \(first checkpoint held\)$/);
+    const untrusting = capture();
+    expect(await run(watch.filter((a, i) => a !== '--ca' && watch[i - 1] !== '--ca'), untrusting)).toBe(2);
+    expect(untrusting.stderr[0]).toMatch(/^error LEDGER_WATCH_UNREACHABLE: /);
     const exited = new Promise<number | null>((resolve) => child?.on('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);

@@ -8,6 +8,7 @@ import { parseArgs } from './args.js';
 import { cliError } from './errors.js';
 import { printHelp } from './help.js';
 import type { Io } from './output.js';
+import { progress } from './progress.js';
 
 export interface Prepared {
   created: boolean;
@@ -17,7 +18,12 @@ export interface Prepared {
 export function prepareDataDir(config: Config): Prepared {
   let created = false;
   if (!fs.existsSync(config.vaultPath)) {
-    seedVault(config.vaultPath, { subjects: DEFAULTS.subjects, seed: DEFAULTS.seed });
+    const bar = progress('seeding the vault');
+    try {
+      seedVault(config.vaultPath, { subjects: DEFAULTS.subjects, seed: DEFAULTS.seed, onProgress: (d, t) => bar.update(d, t) });
+    } finally {
+      bar.stop();
+    }
     created = true;
   }
   const vault = Vault.open(config.vaultPath);

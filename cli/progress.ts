@@ -19,11 +19,13 @@ const WIDTH = 30;
 
 export function progress(label: string, stream: ProgressStream = process.stderr, now: () => number = Date.now): Progress {
   if (!stream.isTTY) return QUIET;
+  const started = now();
   let last = -Infinity;
   let shown = false;
   return {
     update(done, total) {
       const t = now();
+      if (!shown && t - started < 500) return; // work that ends within half a second shows nothing
       if (t - last < 100 && done < total) return; // at most ten redraws a second
       last = t;
       const f = total > 0 ? Math.min(1, Math.max(0, done / total)) : 0;

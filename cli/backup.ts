@@ -83,7 +83,7 @@ async function hashAll(dir: string, files: readonly string[]): Promise<{ path: s
 
 /** Writes a backup of `config`'s data directory into `out` (which must be missing or empty). */
 export async function backup(config: Config, out: string): Promise<Manifest> {
-  for (const db of DATABASES) if (!fs.existsSync(path.join(config.dataDir, db))) throw cliError('BACKUP_SOURCE_MISSING', { detail: db });
+  for (const f of ['vault.sqlite', 'platform.sqlite', 'keys/ledger.key']) if (!fs.existsSync(path.join(config.dataDir, f))) throw cliError('BACKUP_SOURCE_MISSING', { detail: f });
   if (!isEmptyOrMissing(out)) throw cliError('BACKUP_TARGET_NOT_EMPTY', { detail: '--out' });
   const tmp = path.join(path.dirname(out), `.${path.basename(out)}.backup-${process.pid}`);
   try {

@@ -29,13 +29,14 @@ export function parseArgs<S extends FlagSpec>(argv: readonly string[], spec: S):
   const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {};
   for (const [name, kind] of Object.entries(all)) options[name] = { type: kind === 'boolean' ? 'boolean' : 'string' };
   (options.help as { short?: string }).short = 'h';
-  // strict parseArgs calls "--n -5" ambiguous; for an integer flag a negative number is a
-  // value, so it is passed as "--n=-5" (and checked as any other value below).
+  // strict parseArgs calls "--n -5" (or "--out -") ambiguous; as before, a value may start
+  // with one dash (not two), so it is passed as "--n=-5" and checked as any other value.
   const args: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     const next = argv[i + 1];
-    if (arg.startsWith('--') && all[arg.slice(2)] === 'int' && next !== undefined && /^-\d/.test(next)) {
+    const kind = arg.startsWith('--') && Object.hasOwn(all, arg.slice(2)) ? all[arg.slice(2)] : undefined;
+    if (kind !== undefined && kind !== 'boolean' && next !== undefined && next.startsWith('-') && !next.startsWith('--')) {
       args.push(`${arg}=${next}`);
       i++;
     } else args.push(arg);

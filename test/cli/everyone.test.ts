@@ -71,6 +71,8 @@ describe('dfix for everyone', () => {
     const p = parseArgs(['DIR', '--subjects', '-5', '--mode=cohort', '--json', '--', '--not-a-flag'], { subjects: 'int', mode: 'string' });
     expect(p.flags).toEqual({ subjects: -5, mode: 'cohort', json: true });
     expect(p.positionals).toEqual(['DIR', '--not-a-flag']);
+    expect(parseArgs(['--out', '-'], { out: 'string' }).flags).toEqual({ out: '-' });
+    expect(() => parseArgs(['--subjects', '-x'], { subjects: 'int' })).toThrow(expect.objectContaining({ code: 'CLI_BAD_FLAG', detail: '--subjects' }));
   });
 
   it('tables printed for people have a header row', async () => {

@@ -1,5 +1,6 @@
 // Every command's usage, in one place: `dfix --help`, `dfix GROUP --help` and
 // `dfix GROUP COMMAND --help` print from here (exit 0).
+import { cliError } from './errors.js';
 import type { Io } from './output.js';
 
 interface CommandHelp {
@@ -138,6 +139,7 @@ export function usage(path: string): string {
 
 /** Prints the usage of a command path; exit status 0. */
 export function printHelp(io: Io, path: string): number {
+  if (path !== '' && !Object.hasOwn(COMMANDS, path) && !Object.hasOwn(GROUPS, path)) throw cliError('CLI_UNKNOWN_COMMAND', { detail: path.slice(0, 40) });
   io.out(usage(path));
   return 0;
 }

@@ -44,6 +44,9 @@ describe('dfix for everyone', () => {
       expect(await run(argv, io)).toBe(0);
       expect(io.stdout.join('')).toMatch(/^usage: dfix /);
     }
+    const unknown = capture();
+    expect(await run(['help', 'nope'], unknown)).toBe(2);
+    expect(unknown.stderr).toEqual([expect.stringMatching(/^error CLI_UNKNOWN_COMMAND: .*\(nope\)/)]);
     const io = capture();
     await run([], io);
     for (const p of Object.keys(COMMANDS)) expect(io.stdout.join('')).toContain(`dfix ${p}`);

@@ -112,28 +112,31 @@ interface WatchSettings {
   keyFile: string | undefined;
 }
 
-/** The pinned key: --key (pinned in the store on first use), else the store's, else trust on first use. */
-async function trustedKey(s: WatchSettings, io: Io): Promise<{ key: Verifier; firstUse: string | undefined }> {
+/**
+ * The key to trust: --key, else the one pinned in the store, else (trust on first use) the
+ * genesis key the server names. A key not yet in the store is pinned there once a
+ * checkpoint has verified under it.
+ */
+async function trustedKey(s: WatchSettings, io: Io): Promise<{ key: Verifier; toPin: string | undefined }> {
   const pinned = s.store.pinned();
   if (s.keyFile !== undefined) {
     const given = readVkeyFile(s.keyFile);
     const v = parseVkey(given) as Verifier;
     if (pinned && !pinned.raw.equals(v.raw)) throw ledgerError('LEDGER_WATCH_KEY_CONFLICT', { detail: s.store.keyFile });
-    if (!pinned) s.store.pin(given);
-    return { key: v, firstUse: undefined };
+    return { key: v, toPin: pinned ? undefined : given };
   }
-  if (pinned) return { key: pinned, firstUse: undefined };
+  if (pinned) return { key: pinned, toPin: undefined };
   const { genesisKey } = await fetchCheckpoint(s.client);
   const v = genesisKey ? parseVkey(genesisKey) : null;
   if (!v || !genesisKey) throw ledgerError('LEDGER_WATCH_UNREACHABLE', { detail: 'no genesis key in the answer' });
-  s.store.pin(genesisKey);
-  io.err(`notice: trusting the genesis key the server names, on first use: ${genesisKey.trim()} (pinned in ${s.store.keyFile})`);
-  return { key: v, firstUse: genesisKey };
+  io.err(`notice: trusting the genesis key the server names, on first use: ${genesisKey.trim()} (to be pinned in ${s.store.keyFile})`);
+  return { key: v, toPin: genesisKey };
 }
 
 type Outcome = { exit: number; verdict: Verdict };
 
-async function checkOnce(s: WatchSettings, key: Verifier): Promise<Outcome> {
+async function checkOnce(s: WatchSettings, trusted: { key: Verifier; toPin: string | undefined }): Promise<Outcome> {
+  const { key } = trusted;
   const held = s.store.held(key);
   const { note } = await fetchCheckpoint(s.client);
   const verdict = await judge(note, key, held, (from, to) => fetchConsistency(s.client, from, to));
@@ -141,6 +144,10 @@ async function checkOnce(s: WatchSettings, key: Verifier): Promise<Outcome> {
     case 'first':
     case 'same':
     case 'extended':
+      if (trusted.toPin !== undefined) {
+        s.store.pin(trusted.toPin);
+        trusted.toPin = undefined;
+      }
       s.store.save(verdict.checkpoint);
       return { exit: WATCH_EXIT.ok, verdict };
     case 'fork':
@@ -151,11 +158,11 @@ async function checkOnce(s: WatchSettings, key: Verifier): Promise<Outcome> {
   }
 }
 
-function report(io: Io, s: WatchSettings, outcome: Outcome, json: boolean | undefined, url: string): void {
+function report(io: Io, s: WatchSettings, key: Verifier, outcome: Outcome, json: boolean | undefined, url: string): void {
   const v = outcome.verdict;
   const heldNote = (size: number) => {
     try {
-      return s.store.held(s.store.pinned() as Verifier).find((h) => h.size === size)?.note;
+      return s.store.held(key).find((h) => h.size === size)?.note;
     } catch {
       return undefined;
     }
@@ -180,7 +187,7 @@ function report(io: Io, s: WatchSettings, outcome: Outcome, json: boolean | unde
       return;
     }
     case 'untrusted':
-      io.err(codedLine(ledgerError('LEDGER_CHECKPOINT_UNTRUSTED', { detail: s.store.keyFile })));
+      io.err(codedLine(ledgerError('LEDGER_CHECKPOINT_UNTRUSTED', { detail: s.keyFile !== undefined ? `--key ${s.keyFile}` : fs.existsSync(s.store.keyFile) ? s.store.keyFile : 'the genesis key the server named' })));
       return;
   }
 }
@@ -217,10 +224,10 @@ export async function watchCommand(argv: readonly string[], io: Io): Promise<num
     store: new CheckpointStore(path.resolve(flags.store ?? DEFAULT_STORE)),
     keyFile: flags.key,
   };
-  const { key } = await trustedKey(s, io);
+  const trusted = await trustedKey(s, io);
   if (flags.once) {
-    const outcome = await checkOnce(s, key);
-    report(io, s, outcome, flags.json, base.href);
+    const outcome = await checkOnce(s, trusted);
+    report(io, s, trusted.key, outcome, flags.json, base.href);
     return outcome.exit;
   }
   const stop = new AbortController();
@@ -230,8 +237,8 @@ export async function watchCommand(argv: readonly string[], io: Io): Promise<num
   try {
     while (!stop.signal.aborted) {
       try {
-        const outcome = await checkOnce(s, key);
-        report(io, s, outcome, flags.json, base.href);
+        const outcome = await checkOnce(s, trusted);
+        report(io, s, trusted.key, outcome, flags.json, base.href);
         if (outcome.exit !== WATCH_EXIT.ok) return outcome.exit;
       } catch (e) {
         // a server that cannot be reached is reported and tried again; anything else ends the watch

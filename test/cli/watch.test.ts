@@ -12,7 +12,7 @@ import { serve, type Running } from '../../server/listen.js';
 import { capture } from '../helpers/cli.js';
 import { rmDir, tmpDir } from '../helpers/tmp.js';
 
-type Mode = 'honest' | 'fork-same-size' | 'fork-extends' | 'rollback';
+type Mode = 'honest' | 'fork-same-size' | 'fork-extends' | 'rollback' | 'foreign-key';
 
 describe('dfix ledger watch', () => {
   let root: string;
@@ -49,7 +49,7 @@ describe('dfix ledger watch', () => {
         if (mode === 'fork-same-size') note = signNote(checkpointBody({ origin: ORIGIN, size: latest.size, root: randomBytes(32), extensions: [] }), signer);
         if (mode === 'fork-extends') note = signNote(checkpointBody({ origin: ORIGIN, size: latest.size + 5, root: randomBytes(32), extensions: [] }), signer);
         if (mode === 'rollback') note = (ledger().checkpoints()[0] as { note: string }).note;
-        return send({ note, genesisKey: ledger().genesisKey });
+        return send({ note, genesisKey: mode === 'foreign-key' ? vkey(newSigner(ORIGIN).verifier) : ledger().genesisKey });
       }
       if (url.pathname === '/v1/ledger/proofs/consistency') {
         const from = Number(url.searchParams.get('from'));
@@ -112,6 +112,20 @@ describe('dfix ledger watch', () => {
     const untrusted = capture();
     expect(await run([...watch(path.join(root, 'stranger-store'), server.url), '--key', stranger], untrusted)).toBe(5);
     expect(untrusted.stderr).toEqual([expect.stringMatching(/^error LEDGER_CHECKPOINT_UNTRUSTED: /)]);
+  });
+
+  it('pins nothing on first use when the checkpoint does not verify under the key the server names', async () => {
+    const store = path.join(root, 'liar');
+    mode = 'foreign-key';
+    const io = capture();
+    try {
+      expect(await run(watch(store, fakeUrl), io)).toBe(5);
+    } finally {
+      mode = 'honest';
+    }
+    expect(io.stderr.at(-1)).toMatch(/^error LEDGER_CHECKPOINT_UNTRUSTED: .*the genesis key the server named/);
+    expect(fs.existsSync(path.join(store, 'genesis.pub'))).toBe(false);
+    expect(fs.existsSync(path.join(store, 'checkpoints'))).toBe(false);
   });
 
   it.each([

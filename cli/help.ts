@@ -88,11 +88,12 @@ export const COMMANDS: Record<string, CommandHelp> = {
       ['--once', 'check once and exit'],
     ],
     more: [
-      'Without --key the first check trusts the genesis key the server names (trust on first use)',
-      'and pins it in the store once a checkpoint verifies under it; later checks use the pinned key. Each new checkpoint must verify',
-      'under the pinned key and extend the last one held (RFC 9162 consistency proof).',
-      'Exit: 0 consistent, 2 bad input or the server cannot be reached (--once), 3 fork',
-      '(LEDGER_FORK), 4 rollback (LEDGER_ROLLBACK), 5 bad signature (LEDGER_CHECKPOINT_UNTRUSTED).',
+      'Without --key the first check trusts the genesis key the server names (trust on first',
+      'use) and pins it in the store once a checkpoint verifies under it; later checks use the',
+      'pinned key. Each new checkpoint must verify under the pinned key and extend the last one',
+      'held (RFC 9162 consistency proof). Exit: 0 consistent, 2 bad input or the server cannot',
+      'be reached (--once), 3 fork (LEDGER_FORK), 4 rollback (LEDGER_ROLLBACK), 5 bad signature',
+      '(LEDGER_CHECKPOINT_UNTRUSTED); the conflicting checkpoints are kept in the store.',
     ].join('\n'),
   },
   backup: {

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
 // Entry of the `dfix` command: the compiled CLI (npm ci builds it through `prepare`).
-import { run } from '../dist/cli/main.js';
+import { main } from '../dist/cli/main.js';
 
-process.exitCode = await run(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2));

@@ -1,4 +1,6 @@
-// A strict flag parser: unknown flags and malformed values are errors, never ignored.
+// Flags through node:util.parseArgs in strict mode: unknown flags and malformed values are
+// errors that name the flag (CLI_UNKNOWN_FLAG, CLI_BAD_FLAG), never ignored.
+import { parseArgs as nodeParseArgs } from 'node:util';
 import { cliError } from './errors.js';
 
 export type FlagKind = 'string' | 'int' | 'boolean';
@@ -11,36 +13,58 @@ export interface Parsed<S extends FlagSpec> {
   flags: Flags<S>;
 }
 
-/** Every command accepts --data and --json. */
-export const COMMON_FLAGS = { data: 'string', json: 'boolean' } as const satisfies FlagSpec;
+/** Every command accepts --data, --json and --help (-h). */
+export const COMMON_FLAGS = { data: 'string', json: 'boolean', help: 'boolean' } as const satisfies FlagSpec;
+
+const INT = /^-?\d{1,15}$/;
+
+/** The flag an error of node:util.parseArgs is about, from its message (e.g. "Unknown option '--x'"). */
+function flagOf(message: string): string {
+  const m = /'(-{1,2}[^'\s<=]{1,40})/.exec(message);
+  return m ? (m[1] as string) : 'flag';
+}
 
 export function parseArgs<S extends FlagSpec>(argv: readonly string[], spec: S): Parsed<S & typeof COMMON_FLAGS> {
   const all: FlagSpec = { ...COMMON_FLAGS, ...spec };
-  const flags: Record<string, string | number | boolean> = {};
-  const positionals: string[] = [];
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {};
+  for (const [name, kind] of Object.entries(all)) options[name] = { type: kind === 'boolean' ? 'boolean' : 'string' };
+  (options.help as { short?: string }).short = 'h';
+  // strict parseArgs calls "--n -5" (or "--out -") ambiguous; as before, a value may start
+  // with one dash (not two), so it is passed as "--n=-5" and checked as any other value.
+  const args: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
-    if (!arg.startsWith('--')) {
-      positionals.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    const name = arg.slice(2, eq < 0 ? undefined : eq);
-    const kind = Object.hasOwn(all, name) ? all[name] : undefined;
-    if (!kind) throw cliError('CLI_UNKNOWN_FLAG', { detail: `--${name.slice(0, 40)}` });
-    if (kind === 'boolean') {
-      if (eq >= 0) throw cliError('CLI_BAD_FLAG', { detail: `--${name}` });
-      flags[name] = true;
-      continue;
-    }
-    const raw = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
-    if (raw === undefined || raw === '' || (eq < 0 && raw.startsWith('--'))) throw cliError('CLI_BAD_FLAG', { detail: `--${name}` });
-    if (kind === 'int') {
-      if (!/^-?\d{1,15}$/.test(raw)) throw cliError('CLI_BAD_FLAG', { detail: `--${name}` });
-      flags[name] = Number(raw);
-    } else {
-      flags[name] = raw;
-    }
+    const next = argv[i + 1];
+    const kind = arg.startsWith('--') && Object.hasOwn(all, arg.slice(2)) ? all[arg.slice(2)] : undefined;
+    if (kind !== undefined && kind !== 'boolean' && next !== undefined && next.startsWith('-') && !next.startsWith('--')) {
+      args.push(`${arg}=${next}`);
+      i++;
+    } else args.push(arg);
   }
-  return { positionals, flags: flags as Flags<S & typeof COMMON_FLAGS> };
+  let parsed: ReturnType<typeof nodeParseArgs>;
+  try {
+    parsed = nodeParseArgs({ args, options, strict: true, allowPositionals: true, tokens: true });
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    const message = e instanceof Error ? e.message : '';
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw cliError('CLI_UNKNOWN_FLAG', { detail: flagOf(message) });
+    throw cliError('CLI_BAD_FLAG', { detail: flagOf(message) });
+  }
+  const flags: Record<string, string | number | boolean> = {};
+  for (const token of parsed.tokens ?? []) {
+    if (token.kind !== 'option') continue;
+    const kind = all[token.name] as FlagKind;
+    if (kind === 'boolean') {
+      flags[token.name] = true;
+      continue;
+    }
+    const raw = token.value;
+    // a value that looks like another flag means this one's value is missing
+    if (raw === undefined || raw === '' || (!token.inlineValue && raw.startsWith('--'))) throw cliError('CLI_BAD_FLAG', { detail: `--${token.name}` });
+    if (kind === 'int') {
+      if (!INT.test(raw)) throw cliError('CLI_BAD_FLAG', { detail: `--${token.name}` });
+      flags[token.name] = Number(raw);
+    } else flags[token.name] = raw;
+  }
+  return { positionals: parsed.positionals, flags: flags as Flags<S & typeof COMMON_FLAGS> };
 }

@@ -5,21 +5,31 @@ import { dummyCsv, dummyJson, dummyTable } from '../datasets/dummy.js';
 import { seedVault } from '../datasets/store.js';
 import { parseArgs } from './args.js';
 import { cliError } from './errors.js';
-import { emit, type Io } from './output.js';
-
+import { isHelpWord, printHelp } from './help.js';
+import { emit, table, type Io } from './output.js';
+import { progress } from './progress.js';
 
 export function dataCommand(argv: readonly string[], io: Io): number {
   const [sub, ...rest] = argv;
+  if (isHelpWord(sub)) return printHelp(io, 'data');
   switch (sub) {
     case 'seed': {
       const { flags, positionals } = parseArgs(rest, { subjects: 'int', seed: 'int', force: 'boolean' });
+      if (flags.help) return printHelp(io, 'data seed');
       if (positionals.length) throw cliError('CLI_BAD_ARGUMENT');
       const config = resolveConfig({ dataDir: flags.data });
-      const summary = seedVault(config.vaultPath, {
-        subjects: flags.subjects ?? DEFAULTS.subjects,
-        seed: flags.seed ?? DEFAULTS.seed,
-        force: flags.force ?? false,
-      });
+      const bar = progress('seeding the vault');
+      let summary;
+      try {
+        summary = seedVault(config.vaultPath, {
+          subjects: flags.subjects ?? DEFAULTS.subjects,
+          seed: flags.seed ?? DEFAULTS.seed,
+          force: flags.force ?? false,
+          onProgress: (done, total) => bar.update(done, total),
+        });
+      } finally {
+        bar.stop();
+      }
       io.out(
         flags.json
           ? JSON.stringify(summary)
@@ -29,14 +39,22 @@ export function dataCommand(argv: readonly string[], io: Io): number {
     }
     case 'fields': {
       const { flags, positionals } = parseArgs(rest, {});
+      if (flags.help) return printHelp(io, 'data fields');
       if (positionals.length) throw cliError('CLI_BAD_ARGUMENT');
       const fields = catalog().map(publicField);
       if (flags.json) io.out(JSON.stringify(fields));
-      else io.out(fields.map((f) => `${f.name}\t${f.level}\t${f.source}\t${f.type}\t${f.unit}\t${f.modelReadable ? 'readable' : 'hidden'}\t${f.label}`).join('\n'));
+      else
+        io.out(
+          table(
+            ['name', 'level', 'source', 'type', 'unit', 'model', 'label'],
+            fields.map((f) => [f.name, f.level, f.source, f.type, f.unit || '-', f.modelReadable ? 'readable' : 'hidden', f.label]),
+          ),
+        );
       return 0;
     }
     case 'dummy': {
       const { flags, positionals } = parseArgs(rest, { subjects: 'int', seed: 'int', format: 'string', out: 'string' });
+      if (flags.help) return printHelp(io, 'data dummy');
       if (positionals.length) throw cliError('CLI_BAD_ARGUMENT');
       const format = flags.format ?? 'json';
       if (format !== 'json' && format !== 'csv') throw datasetError('DATASET_BAD_FORMAT');

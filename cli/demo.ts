@@ -13,6 +13,7 @@ import { serve } from '../server/listen.js';
 import { parseArgs } from './args.js';
 import { cliError } from './errors.js';
 import { prepareDataDir } from './init.js';
+import { printHelp } from './help.js';
 import type { Io } from './output.js';
 import { projectRoot } from '../core/fs.js';
 
@@ -20,6 +21,7 @@ type Json = Record<string, any>;
 
 export async function demoCommand(argv: readonly string[], io: Io): Promise<number> {
   const { flags, positionals } = parseArgs(argv, { port: 'int' });
+  if (flags.help) return printHelp(io, 'demo');
   if (positionals.length) throw cliError('CLI_BAD_ARGUMENT');
   const dataDir = flags.data ?? fs.mkdtempSync(path.join(os.tmpdir(), 'dfix-demo-'));
   const config = resolveConfig({ dataDir, port: flags.port ?? 0, host: '127.0.0.1', logLevel: 'warn' });

@@ -6,7 +6,9 @@ import { seedVault, Vault, type DatasetInfo } from '../datasets/store.js';
 import { openPlatformState } from '../sandbox/platform.js';
 import { parseArgs } from './args.js';
 import { cliError } from './errors.js';
+import { printHelp } from './help.js';
 import type { Io } from './output.js';
+import { progress } from './progress.js';
 
 export interface Prepared {
   created: boolean;
@@ -16,7 +18,12 @@ export interface Prepared {
 export function prepareDataDir(config: Config): Prepared {
   let created = false;
   if (!fs.existsSync(config.vaultPath)) {
-    seedVault(config.vaultPath, { subjects: DEFAULTS.subjects, seed: DEFAULTS.seed });
+    const bar = progress('seeding the vault');
+    try {
+      seedVault(config.vaultPath, { subjects: DEFAULTS.subjects, seed: DEFAULTS.seed, onProgress: (d, t) => bar.update(d, t) });
+    } finally {
+      bar.stop();
+    }
     created = true;
   }
   const vault = Vault.open(config.vaultPath);
@@ -29,6 +36,7 @@ export function prepareDataDir(config: Config): Prepared {
 
 export function initCommand(argv: readonly string[], io: Io): number {
   const { flags, positionals } = parseArgs(argv, {});
+  if (flags.help) return printHelp(io, 'init');
   if (positionals.length) throw cliError('CLI_BAD_ARGUMENT');
   const config = resolveConfig({ dataDir: flags.data });
   const { created, dataset } = prepareDataDir(config);

@@ -9,26 +9,15 @@ import { ledgerCommand } from './ledger.js';
 import { modelCommand } from './model.js';
 import { serveCommand } from './serve.js';
 import { demoCommand } from './demo.js';
-import { processIo, type Io } from './output.js';
+import { backupCommand, restoreCommand } from './backup.js';
+import { isHelpWord, printHelp } from './help.js';
+import { codedLine, guardPipes, processIo, type Io } from './output.js';
 
-const USAGE = `dfix: DFIX Sandbox
-
-  dfix serve [--port P] [--host H]                     serve the API on embedded defaults (first start builds everything)
-  dfix demo                                            the whole story end to end against a real server, narrated
-  dfix init                                            prepare the data directory (vault on first start)
-  dfix data seed [--subjects N] [--seed S] [--force]   build the government data vault
-  dfix data fields                                     the field catalog
-  dfix data dummy [--subjects N] [--format json|csv] [--out FILE]
-                                                       dummy rows for developers
-  dfix model check DIR                                 vet a model package (exit 0 pass, 1 fail)
-  dfix model try DIR [--subjects N] [--mode subjects|cohort]
-                                                       run a package in the sandbox on dummy data
-  dfix ledger export [--out FILE]                      the regulator's log as JSON lines, then checkpoints
-  dfix ledger verify [--export FILE] [--checkpoint FILE] [--key FILE]
-                                                       audit the log; exit 0 consistent, 1 with what is wrong
-  dfix bench [NAME] [--subjects N]                     benchmarks (ratios against a baseline)
-
-Every command takes --data DIR (default ./.dfix) and --json.`;
+/** The bin's entry: a reader closing the pipe early ends the command quietly. */
+export async function main(argv: readonly string[]): Promise<number> {
+  guardPipes();
+  return run(argv, processIo);
+}
 
 export async function run(argv: readonly string[], io: Io = processIo): Promise<number> {
   const [command, ...rest] = argv;
@@ -45,20 +34,26 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
       case 'model':
         return await modelCommand(rest, io);
       case 'ledger':
-        return ledgerCommand(rest, io);
+        return await ledgerCommand(rest, io);
       case 'bench':
         return await benchCommand(rest, io);
+      case 'backup':
+        return await backupCommand(rest, io);
+      case 'restore':
+        return await restoreCommand(rest, io);
       case undefined:
+        return printHelp(io, '');
       case 'help':
       case '--help':
-        io.out(USAGE);
-        return 0;
+      case '-h':
+        // `dfix help ledger watch` as `dfix ledger watch --help`
+        return printHelp(io, rest.filter((w) => !isHelpWord(w)).join(' '));
       default:
         throw cliError('CLI_UNKNOWN_COMMAND', { detail: String(command).slice(0, 20) });
     }
   } catch (e) {
     if (isAppError(e) && e.kind !== 'internal') {
-      io.err(`error ${e.code}: ${e.message}${e.detail ? ` (${e.detail})` : ''}`);
+      io.err(codedLine(e));
       return 2;
     }
     io.err(`error INTERNAL_ERROR: ${isAppError(e) ? e.message : 'unexpected failure'}`);

@@ -1,16 +1,50 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { createSecureContext } from 'node:tls';
 import { resolveConfig } from '../core/config.js';
 import { serve } from '../server/listen.js';
 import { parseArgs } from './args.js';
 import { cliError } from './errors.js';
+import { printHelp } from './help.js';
 import { prepareDataDir } from './init.js';
 import type { Io } from './output.js';
 
+const MAX_PEM = 1 << 20;
+
+function readPem(file: string, flag: string): Buffer {
+  try {
+    const st = fs.statSync(file);
+    if (!st.isFile() || st.size > MAX_PEM) throw new Error('not a small regular file');
+    return fs.readFileSync(file);
+  } catch (cause) {
+    throw cliError('CLI_TLS_UNREADABLE', { cause, detail: flag });
+  }
+}
+
+/** Reads both TLS files at start and checks that they make a usable pair. */
+export function loadTls(certFile: string | undefined, keyFile: string | undefined): { cert: Buffer; key: Buffer } | undefined {
+  if (certFile === undefined && keyFile === undefined) return undefined;
+  if (certFile === undefined) throw cliError('CLI_BAD_FLAG', { detail: '--tls-cert' });
+  if (keyFile === undefined) throw cliError('CLI_BAD_FLAG', { detail: '--tls-key' });
+  const cert = readPem(path.resolve(certFile), '--tls-cert');
+  const key = readPem(path.resolve(keyFile), '--tls-key');
+  try {
+    // throws on a malformed certificate or key, and when the key does not match the certificate
+    createSecureContext({ cert, key });
+  } catch (cause) {
+    throw cliError('CLI_TLS_INVALID', { cause });
+  }
+  return { cert, key };
+}
+
 export async function serveCommand(argv: readonly string[], io: Io): Promise<number> {
-  const { flags, positionals } = parseArgs(argv, { port: 'int', host: 'string' });
+  const { flags, positionals } = parseArgs(argv, { port: 'int', host: 'string', 'tls-cert': 'string', 'tls-key': 'string' });
+  if (flags.help) return printHelp(io, 'serve');
   if (positionals.length) throw cliError('CLI_BAD_ARGUMENT');
   const config = resolveConfig({ dataDir: flags.data, port: flags.port, host: flags.host });
+  const tls = loadTls(flags['tls-cert'], flags['tls-key']);
   const { created, dataset } = prepareDataDir(config);
-  const running = await serve(config);
+  const running = await serve(config, tls ? { server: { https: tls } } : {});
   io.out(
     [
       `DFIX Sandbox listening on ${running.url}`,

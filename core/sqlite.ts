@@ -39,3 +39,33 @@ export function stmt(db: Db, sql: string): Database.Statement {
   if (!s) m.set(sql, (s = db.prepare(sql)));
   return s;
 }
+
+/**
+ * Copies a database with SQLite's online backup API: safe while other connections (a
+ * running server) read and write it; the copy is one consistent snapshot. The copy is
+ * left in rollback-journal mode so it is one self-contained file.
+ */
+export async function backupDatabase(src: string, dest: string, onProgress?: (done: number, total: number) => void): Promise<void> {
+  const db = new Database(src, { readonly: true, fileMustExist: true });
+  try {
+    await db.backup(dest, {
+      progress({ totalPages, remainingPages }) {
+        onProgress?.(totalPages - remainingPages, totalPages);
+        return 1024;
+      },
+    });
+  } finally {
+    db.close();
+  }
+  const copy = new Database(dest, { fileMustExist: true });
+  try {
+    copy.pragma('journal_mode = DELETE');
+  } finally {
+    copy.close();
+  }
+}
+
+/** Opens a database file read-only (no WAL files are made). */
+export function openSnapshot(file: string): Db {
+  return new Database(file, { readonly: true, fileMustExist: true });
+}

@@ -33,6 +33,8 @@ export interface SeedOptions {
   subjects: number;
   seed: number;
   force?: boolean;
+  /** Called after each chunk of merchants is written (for a progress bar). */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface SeedSummary {
@@ -80,7 +82,8 @@ export function seedVault(file: string, options: SeedOptions): SeedSummary {
   }
 }
 
-function build(db: Db, { subjects, seed }: SeedOptions): SeedSummary {
+function build(db: Db, options: SeedOptions): SeedSummary {
+  const { subjects, seed } = options;
   db.exec(SCHEMA);
   const all = catalog();
   const numeric = numericFields();
@@ -113,7 +116,10 @@ function build(db: Db, { subjects, seed }: SeedOptions): SeedSummary {
     });
     for (const v of chunk.columns[labelCol] as Float64Array) defaults += v;
   });
-  for (let c = 0; c < chunks; c++) writeChunk(c);
+  for (let c = 0; c < chunks; c++) {
+    writeChunk(c);
+    options.onProgress?.(Math.min(subjects, (c + 1) * CHUNK), subjects);
+  }
 
   const version = `sha256:${digest.digest('hex')}`;
   const defaultRate = Math.round((defaults / subjects) * 10000) / 10000;

@@ -281,3 +281,20 @@ function prepare(db: Db) {
     iterateEntries: db.prepare('SELECT seq, entry FROM ledger_entries ORDER BY seq'),
   };
 }
+
+/**
+ * The size and root of a log stored in `db`, read without a signer and without writing
+ * (backups and restores check these against their manifest).
+ */
+export function ledgerHead(db: Db): { size: number; root: Hash } {
+  const size = ((db.prepare('SELECT max(seq) FROM ledger_entries').pluck().get() as number | null) ?? -1) + 1;
+  const node = db.prepare('SELECT hash FROM ledger_nodes WHERE level = ? AND idx = ?').pluck();
+  const src: NodeSource = {
+    node(level, index) {
+      const h = node.get(level, index) as Buffer | undefined;
+      if (!h) throw ledgerError('LEDGER_BAD_RANGE');
+      return h;
+    },
+  };
+  return { size, root: size === 0 ? EMPTY_ROOT : subtreeRoot(src, 0, size) };
+}

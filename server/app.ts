@@ -35,6 +35,8 @@ export interface ServerDeps {
   ratePerSecond?: number;
   rateBurst?: number;
   bodyLimit?: number;
+  /** Serve HTTPS with this PEM certificate (chain) and key (fastify's own https option). */
+  https?: { cert: Buffer; key: Buffer };
 }
 
 export const SERVER_DEFAULTS = Object.freeze({ ratePerSecond: 500, rateBurst: 1000, bodyLimit: 1024 * 1024 });
@@ -65,6 +67,7 @@ export async function build(deps: ServerDeps): Promise<FastifyInstance> {
     keepAliveTimeout: 5000,
     return503OnClosing: false, // answered below, in the platform's error format
     genReqId: () => randomId(8, 'hex'),
+    ...(deps.https ? { https: { cert: deps.https.cert, key: deps.https.key } } : {}),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -47,6 +47,20 @@ describe('dfix ledger', () => {
     expect(await run(['ledger', 'verify', '--data', dir, '--checkpoint', held], capture())).toBe(0);
   });
 
+  it('fails an export stripped of every checkpoint: nothing signed vouches for it', async () => {
+    const out = path.join(dir, 'stripped.jsonl');
+    expect(await run(['ledger', 'export', '--data', dir, '--out', out], capture())).toBe(0);
+    const lines = fs.readFileSync(out, 'utf8').split('\n');
+    fs.writeFileSync(out, lines.filter((l) => !l.startsWith('{"checkpoint"')).join('\n'));
+    const io = capture();
+    expect(await run(['ledger', 'verify', '--data', dir, '--export', out], io)).toBe(1);
+    expect(io.stdout.join('\n')).toMatch(/^FAILED: 1 problem/);
+    expect(io.stdout.join('\n')).toMatch(/unsigned: no checkpoint verifies/);
+    const json = capture();
+    expect(await run(['ledger', 'verify', '--data', dir, '--export', out, '--json'], json)).toBe(1);
+    expect(JSON.parse(json.stdout.join(''))).toMatchObject({ ok: false, checkpointsVerified: 0, problems: [{ kind: 'unsigned' }] });
+  });
+
   it('refuses an unreadable export with a code', async () => {
     const io = capture();
     expect(await run(['ledger', 'verify', '--data', dir, '--export', '/nonexistent'], io)).toBe(2);

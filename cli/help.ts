@@ -1,0 +1,151 @@
+// Every command's usage, in one place: `dfix --help`, `dfix GROUP --help` and
+// `dfix GROUP COMMAND --help` print from here (exit 0).
+import { cliError } from './errors.js';
+import type { Io } from './output.js';
+
+interface CommandHelp {
+  /** Arguments and flags after `dfix <path>`. */
+  args: string;
+  /** One line for the command lists. */
+  about: string;
+  /** Flag lines: [flag, what it does]. */
+  flags?: [string, string][];
+  /** More text after the flags. */
+  more?: string;
+}
+
+const COMMON: [string, string][] = [
+  ['--data DIR', 'the data directory (default ./.dfix, or $DFIX_DATA)'],
+  ['--json', 'print JSON instead of text, where the command prints data'],
+  ['-h, --help', 'this help'],
+];
+
+export const COMMANDS: Record<string, CommandHelp> = {
+  serve: {
+    args: '[--port P] [--host H] [--tls-cert FILE --tls-key FILE]',
+    about: 'serve the API on embedded defaults (first start builds everything)',
+    flags: [
+      ['--port P', 'port to listen on (default 8787, or $DFIX_PORT; 0 picks a free one)'],
+      ['--host H', 'address to listen on (default 127.0.0.1, or $DFIX_HOST)'],
+      ['--tls-cert FILE', 'serve HTTPS with this PEM certificate (chain); needs --tls-key'],
+      ['--tls-key FILE', 'the PEM private key of --tls-cert'],
+    ],
+    more: 'Both TLS files are read at start; a missing, unreadable or mismatched file is one coded line and exit 2.',
+  },
+  demo: { args: '[--port P]', about: 'the whole story end to end against a real server, narrated', flags: [['--port P', 'port of the demo server (default: a free one)']] },
+  init: { args: '', about: 'prepare the data directory (vault on first start, state, keys)' },
+  'data seed': {
+    args: '[--subjects N] [--seed S] [--force]',
+    about: 'build the government data vault',
+    flags: [
+      ['--subjects N', 'number of merchants (default 1600)'],
+      ['--seed S', 'generator seed (default 20240601)'],
+      ['--force', 'replace an existing vault'],
+    ],
+    more: 'Shows progress on stderr when stderr is a terminal.',
+  },
+  'data fields': { args: '', about: 'the field catalog (name, level, source, type, unit, readable, label)' },
+  'data dummy': {
+    args: '[--subjects N] [--seed S] [--format json|csv] [--out FILE]',
+    about: 'dummy rows for developers: same schema and marginals, no vault merchant',
+    flags: [
+      ['--subjects N', 'number of rows (default 200)'],
+      ['--seed S', 'generator seed'],
+      ['--format F', 'json (default) or csv'],
+      ['--out FILE', 'write to FILE instead of stdout'],
+    ],
+  },
+  'model check': { args: 'DIR', about: 'vet a model package; exit 0 pass, 1 fail' },
+  'model try': {
+    args: 'DIR [--subjects N] [--mode subjects|cohort]',
+    about: 'run a package in the sandbox on dummy data',
+    flags: [
+      ['--subjects N', 'dummy merchants to score, 1-10000 (default 10)'],
+      ['--mode M', 'subjects (default) or cohort'],
+    ],
+  },
+  'ledger export': { args: '[--out FILE]', about: "the regulator's log as JSON lines, then checkpoints", flags: [['--out FILE', 'write to FILE instead of stdout']] },
+  'ledger verify': {
+    args: '[--export FILE] [--checkpoint FILE] [--key FILE]',
+    about: 'audit the log; exit 0 consistent, 1 with what is wrong',
+    flags: [
+      ['--export FILE', 'audit this export instead of the live log'],
+      ['--checkpoint FILE', 'checkpoints you hold (one note, or JSON lines of { checkpoint })'],
+      ['--key FILE', 'the genesis verifier key to trust (default keys/ledger-genesis.pub)'],
+    ],
+    more: 'Fails (exit 1) when no checkpoint verifies. Shows progress on stderr when stderr is a terminal.',
+  },
+  'ledger watch': {
+    args: '--url URL [--interval S] [--store DIR] [--key FILE] [--key-file FILE] [--ca FILE] [--once]',
+    about: "follow a server's signed checkpoints; report a fork or a rollback",
+    flags: [
+      ['--url URL', 'the server (http:// or https://)'],
+      ['--interval S', 'seconds between checks, 1-86400 (default 60)'],
+      ['--store DIR', 'where checkpoints and the pinned key are kept (default ./.dfix-watch)'],
+      ['--key FILE', "the genesis verifier key to pin (the server's keys/ledger-genesis.pub)"],
+      ['--key-file FILE', 'the API key (a file with the key, or bootstrap.json); else $DFIX_API_KEY'],
+      ['--ca FILE', 'a PEM certificate to trust for https'],
+      ['--once', 'check once and exit'],
+    ],
+    more: [
+      'Without --key the first check trusts the genesis key the server names (trust on first',
+      'use) and pins it in the store once a checkpoint verifies under it; later checks use the',
+      'pinned key. Each new checkpoint must verify under the pinned key and extend the last one',
+      'held (RFC 9162 consistency proof). Exit: 0 consistent, 2 bad input or the server cannot',
+      'be reached (--once), 3 fork (LEDGER_FORK), 4 rollback (LEDGER_ROLLBACK), 5 bad signature',
+      '(LEDGER_CHECKPOINT_UNTRUSTED); the conflicting checkpoints are kept in the store.',
+    ].join('\n'),
+  },
+  backup: {
+    args: '--out DIR',
+    about: 'back up vault, state, keys and bootstrap key, online (safe while serving)',
+    flags: [['--out DIR', 'a new or empty directory']],
+    more: 'Writes manifest.json with each file size and SHA-256 and the ledger size and root. Progress on stderr when it is a terminal.',
+  },
+  restore: {
+    args: '--from DIR --data NEWDIR',
+    about: 'restore a backup into a new or empty data directory, then verify its ledger',
+    flags: [['--from DIR', 'a directory written by dfix backup']],
+    more: 'Every file is checked against the manifest before anything is written.',
+  },
+  bench: { args: '[NAME] [--subjects N]', about: 'benchmarks (ratios against a baseline)', flags: [['--subjects N', 'population size (default 1000000)']] },
+};
+
+export const GROUPS: Record<string, string> = {
+  data: 'the government data vault',
+  model: 'model packages',
+  ledger: "the regulator's transparency log",
+};
+
+function pad(rows: [string, string][], indent = '  '): string {
+  const w = Math.max(...rows.map(([a]) => a.length));
+  return rows.map(([a, b]) => `${indent}${a.padEnd(w)}  ${b}`).join('\n');
+}
+
+export function usage(path: string): string {
+  const c = COMMANDS[path];
+  if (c) {
+    return [`usage: dfix ${path}${c.args ? ` ${c.args}` : ''}`, '', c.about, '', 'flags:', pad([...(c.flags ?? []), ...COMMON]), ...(c.more ? ['', c.more] : [])].join('\n');
+  }
+  if (Object.hasOwn(GROUPS, path)) {
+    const subs = Object.keys(COMMANDS).filter((k) => k.startsWith(`${path} `));
+    return [`usage: dfix ${path} COMMAND [flags]`, '', GROUPS[path] as string, '', 'commands:', pad(subs.map((k) => [k, COMMANDS[k]?.about ?? ''])), '', `dfix ${path} COMMAND --help for a command's flags.`].join('\n');
+  }
+  const lines = Object.entries(COMMANDS).map(([k, v]) => {
+    const left = `  dfix ${k}${v.args ? ` ${v.args}` : ''}`;
+    return left.length <= 54 ? `${left.padEnd(55)}${v.about}` : `${left}\n${' '.repeat(55)}${v.about}`;
+  });
+  return ['dfix: DFIX Sandbox', '', 'usage: dfix COMMAND [flags]', '', ...lines, '', 'Every command takes --data DIR (default ./.dfix), --json and --help.', "dfix COMMAND --help for a command's flags."].join('\n');
+}
+
+/** Prints the usage of a command path; exit status 0. */
+export function printHelp(io: Io, path: string): number {
+  if (path !== '' && !Object.hasOwn(COMMANDS, path) && !Object.hasOwn(GROUPS, path)) throw cliError('CLI_UNKNOWN_COMMAND', { detail: path.slice(0, 40) });
+  io.out(usage(path));
+  return 0;
+}
+
+/** `--help`, `-h` or `help` as the subcommand of a group. */
+export function isHelpWord(s: string | undefined): boolean {
+  return s === '--help' || s === '-h' || s === 'help';
+}

@@ -270,7 +270,12 @@ function backtestRelease(cells: Int32Array, bands: readonly Band[], policy: Poli
     const h = percentileHalfWidth(xs, level);
     return h === null ? null : significant(h, 2);
   };
-  const aucMargin = classesShown ? hw(reps.auc) : null;
+  // The bootstrap sees the noise only. Ties inside a band hide the ordering the true AUC
+  // counts; the smoothing corrects for them (policies/backtest.ts), and half of that
+  // correction is added in quadrature as its own uncertainty.
+  const aucNoise = percentileHalfWidth(reps.auc, level);
+  const banding = Number.isFinite(m.auc - m.trapezoid) ? Math.abs(m.auc - m.trapezoid) / 2 : 0;
+  const aucMargin = classesShown && aucNoise !== null ? significant(Math.hypot(aucNoise, banding), 2) : null;
 
   let countHidden = false;
   let rateZero = false;

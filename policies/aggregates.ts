@@ -129,6 +129,11 @@ export function releaseAggregate(input: AggregateInput): { result: AggregateResu
     { rule: 'dp:relation', status: 'PASS', action: 'state', params: { relation: RELATION, publicSizes: true, mechanism: policy.privacy.mechanism } },
   ];
 
+  // Every sensitivity grows with the lattice: the policy caps its size (public, from the manifest).
+  if (L + 1 > policy.output.maxLatticeValues) {
+    decisions.push({ rule: 'output:lattice-size', status: 'FAIL', action: 'deny', params: { maxLatticeValues: policy.output.maxLatticeValues } });
+    return { result: null, decisions };
+  }
   // The cohort size is public: a small cohort is refused before anything is noised.
   const small = belowThreshold(n, policy.disclosure);
   if (small) {

@@ -112,11 +112,14 @@ describe('consistent counts', () => {
     );
   });
 
-  it('refuses a cohort under k-min (a public size) and rejects off-lattice scores', () => {
+  it('refuses a cohort under k-min (a public size) or a lattice over the cap, and rejects off-lattice scores', () => {
     const { result, decisions } = release([{ lattice: 3, segment: 0, bad: false }], ['count'], graded);
     expect(result).toBeNull();
     expect(decisions.find((d) => d.rule === 'sdc:k-min')).toMatchObject({ status: 'FAIL', action: 'deny' });
     expect(() => releaseAggregate({ statistics: ['count'], scores: new Float64Array(20).fill(305), contract: graded, policy })).toThrow(RangeError);
+    const wide = releaseAggregate({ statistics: ['meanScore'], scores: new Float64Array(20).fill(0), contract: { score: { min: 0, max: 128, step: 1 }, reasons: [] }, policy });
+    expect(wide.result).toBeNull();
+    expect(wide.decisions.find((d) => d.rule === 'output:lattice-size')).toMatchObject({ status: 'FAIL', action: 'deny' });
   });
 });
 

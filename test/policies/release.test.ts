@@ -99,6 +99,11 @@ describe('consistent counts', () => {
           if (shown.length === list.length) expect(sum).toBe(n);
           else expect(sum).toBeLessThanOrEqual(n);
         }
+        // a histogram asked alone: its own noise, the same consistency
+        const alone = release(rows, ['histogram'], contract, laplaceNoise).result?.histogram ?? [];
+        const shownAlone = alone.map((b) => b.count).filter((c): c is number => c !== null);
+        expect(shownAlone.every((c) => Number.isInteger(c) && c >= policy.disclosure.kMin)).toBe(true);
+        if (shownAlone.length === alone.length) expect(shownAlone.reduce((a, b) => a + b, 0)).toBe(n);
         // the histogram of a backtest request is the backtest's band counts
         expect(result?.histogram?.map((b) => b.count)).toEqual(result?.backtest?.bands.map((b) => b.count));
         // segment sizes are public: exact

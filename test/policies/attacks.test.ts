@@ -11,7 +11,11 @@
 //     included: nothing in the release reads a true cell except through its noise.
 // (b) The same fixed noise in both worlds: identical decisions and null fields for Z and D,
 //     whose leaks came from rules on true cells (dominance and p-ratio are gone; zero and
-//     small cells are decided on noised values, which here lie on the same side).
+//     small cells are decided on noised values, which here lie on the same side). For K and
+//     R the secret moves a true cell across the threshold itself; with identical draws the
+//     pattern then differs only for draws that put the noised value on the threshold
+//     (measured, not certain as before). With zero noise it always differs: no noise, no
+//     privacy, which is why (a) and (c) are the real tests.
 // (c) 200 releases per world with real-distribution noise: for every released field, the
 //     probability of any event we test (null; above the pooled median) differs between
 //     the worlds by no more than the factor e^epsilon allows, at a false-alarm rate of

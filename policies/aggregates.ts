@@ -129,6 +129,11 @@ export function releaseAggregate(input: AggregateInput): { result: AggregateResu
     { rule: 'dp:relation', status: 'PASS', action: 'state', params: { relation: RELATION, publicSizes: true, mechanism: policy.privacy.mechanism } },
   ];
 
+  // Every sensitivity grows with the lattice: the policy caps its size (public, from the manifest).
+  if (L + 1 > policy.output.maxLatticeValues) {
+    decisions.push({ rule: 'output:lattice-size', status: 'FAIL', action: 'deny', params: { maxLatticeValues: policy.output.maxLatticeValues } });
+    return { result: null, decisions };
+  }
   // The cohort size is public: a small cohort is refused before anything is noised.
   const small = belowThreshold(n, policy.disclosure);
   if (small) {
@@ -270,7 +275,12 @@ function backtestRelease(cells: Int32Array, bands: readonly Band[], policy: Poli
     const h = percentileHalfWidth(xs, level);
     return h === null ? null : significant(h, 2);
   };
-  const aucMargin = classesShown ? hw(reps.auc) : null;
+  // The bootstrap sees the noise only. Ties inside a band hide the ordering the true AUC
+  // counts; the smoothing corrects for them (policies/backtest.ts), and half of that
+  // correction is added in quadrature as its own uncertainty.
+  const aucNoise = percentileHalfWidth(reps.auc, level);
+  const banding = Number.isFinite(m.auc - m.trapezoid) ? Math.abs(m.auc - m.trapezoid) / 2 : 0;
+  const aucMargin = classesShown && aucNoise !== null ? significant(Math.hypot(aucNoise, banding), 2) : null;
 
   let countHidden = false;
   let rateZero = false;

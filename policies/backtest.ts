@@ -61,12 +61,13 @@ export function bandAuc(good: ArrayLike<number>, bad: ArrayLike<number>): number
  * bandAuc corrected for the ties that coarse bands create. Trace the ROC as x = share of
  * defaulters, y = share of repayers at or below each band edge; the trapezoid joins the
  * vertices by chords. Between two vertices we instead take the parabola tangent at each
- * vertex to the geometric mean of the neighbouring chord slopes (likelihood ratios) and
- * add the area between chord and parabola: 2/3 of the triangle formed by the chord and the
- * two tangents (Archimedes, "Quadrature of the Parabola", Prop. 17). Segments whose slopes
- * are not monotone, or that touch an empty cell, and the two end segments keep their chord.
- * On the reference model this removes most of the banding bias (grades: -0.012 -> -0.003 at
- * 20,000 merchants); it is a smoothing choice, not an identity.
+ * vertex to the geometric mean of the neighbouring chord slopes (likelihood ratios; at the
+ * two end vertices, extrapolated geometrically) and add the area between chord and
+ * parabola: 2/3 of the triangle formed by the chord and the two tangents (Archimedes,
+ * "Quadrature of the Parabola", Prop. 17). Segments whose slopes are not monotone, or that
+ * touch an empty cell, keep their chord. On the reference model's five grades, with exact
+ * cells, this takes the banding bias from about -0.012 to within 0.001 at 20,000 and
+ * 100,000 merchants (three vault seeds); it is a smoothing choice, not an identity.
  */
 export function smoothedBandAuc(good: ArrayLike<number>, bad: ArrayLike<number>): number {
   const a = bandAuc(good, bad);
@@ -81,11 +82,20 @@ export function smoothedBandAuc(good: ArrayLike<number>, bad: ArrayLike<number>)
   const dx = Array.from({ length: K }, (_, j) => (bad[j] as number) / B);
   const dy = Array.from({ length: K }, (_, j) => (good[j] as number) / G);
   const slope = (j: number) => ((dx[j] as number) > 0 && (dy[j] as number) > 0 ? (dy[j] as number) / (dx[j] as number) : NaN);
+  // tangent slope at vertex v (between bands v - 1 and v): the geometric mean of the chord
+  // slopes on either side; at the two ends, extrapolated so that the end chord's slope is
+  // again the geometric mean of its two tangents
+  const tangent = (v: number): number => {
+    if (v > 0 && v < K) return Math.sqrt(slope(v - 1) * slope(v));
+    if (K < 2) return NaN;
+    const s = v === 0 ? slope(0) : slope(K - 1);
+    return (s * s) / (v === 0 ? tangent(1) : tangent(K - 1));
+  };
   let area = 0; // signed area between the chords and the curve, below the chords counted positive
-  for (let j = 1; j < K - 1; j++) {
+  for (let j = 0; j < K; j++) {
     const s = slope(j);
-    const sl = Math.sqrt(slope(j - 1) * s);
-    const sr = Math.sqrt(s * slope(j + 1));
+    const sl = tangent(j);
+    const sr = tangent(j + 1);
     if (!Number.isFinite(s) || !Number.isFinite(sl) || !Number.isFinite(sr) || sl === sr) continue;
     if (!((sl < s && s < sr) || (sl > s && s > sr))) continue;
     const w = dx[j] as number;

@@ -23,8 +23,8 @@ export function latticeValues(score: Contract['score']): number {
  * Grades (highest first, each `{ grade, min }`, a score taking the first grade whose min it
  * reaches) become one band each, on the lattice; scores below the lowest grade form an
  * ungraded band "-", as `gradeOf` returns null for them. Grades whose band holds no lattice
- * value are dropped (a property of the contract, not of data). Without grades, or with more
- * grades than `maxBands`, the lattice is cut into min(maxBands, values) near-equal bands:
+ * value are dropped (a property of the contract, not of data). Without grades, or when the
+ * grades make more than `maxBands` bands, the lattice is cut into min(maxBands, values) near-equal bands:
  * band k holds indexes floor(k V / K) .. floor((k + 1) V / K) - 1.
  */
 export function bandsOf(contract: Contract, policy: Policy): Band[] {
@@ -32,7 +32,7 @@ export function bandsOf(contract: Contract, policy: Policy): Band[] {
   const V = latticeValues(contract.score);
   const at = (i: number) => min + i * step;
   const grades = contract.grades ?? [];
-  if (grades.length > 0 && grades.length <= policy.privacy.maxBands) {
+  if (grades.length > 0) {
     const out: Band[] = [];
     // first lattice index of each grade, highest grade first; clamp into [0, V]
     let top = V; // exclusive upper index of the next band down
@@ -42,7 +42,7 @@ export function bandsOf(contract: Contract, policy: Policy): Band[] {
       top = Math.min(top, first);
     }
     if (top > 0) out.push({ label: '-', from: at(0), to: at(top - 1) });
-    return out.reverse();
+    if (out.length <= policy.privacy.maxBands) return out.reverse();
   }
   const K = Math.min(policy.privacy.maxBands, V);
   const out: Band[] = [];

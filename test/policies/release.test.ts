@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { costMicros, releaseAggregate, STATISTICS, type NoiseFn, type Statistic } from '../../policies/aggregates.js';
-import { bandsOf } from '../../policies/bands.js';
+import { bandIndex, bandsOf } from '../../policies/bands.js';
 import { consistentCounts, projectSimplex, roundLargestRemainder } from '../../policies/consistency.js';
 import { laplaceNoise } from '../../policies/dp.js';
 import { laplaceHalfWidth, laplaceRatio } from '../../policies/margin.js';
@@ -47,6 +47,29 @@ describe('bands, fixed before any data is read', () => {
       ['A', 800, 900],
     ]);
     expect(bandsOf({ score: { min: 0, max: 2, step: 1 }, reasons: [] }, policy).length).toBe(3);
+  });
+});
+
+describe('bands partition the lattice', () => {
+  it('every lattice value lies in exactly one band, bands ascending, at most maxBands', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: -1000, max: 1000 }),
+        fc.integer({ min: 1, max: 50 }),
+        fc.integer({ min: 1, max: 128 }),
+        fc.array(fc.integer({ min: -2000, max: 8000 }), { maxLength: 20 }),
+        (min, step, values, mins) => {
+          const score = { min, max: min + (values - 1) * step, step };
+          const grades = [...new Set(mins)].sort((a, b) => b - a).map((m, i) => ({ grade: String.fromCharCode(65 + i), min: m }));
+          const bands = bandsOf({ score, reasons: [], ...(grades.length ? { grades } : {}) }, policy);
+          expect(bands.length).toBeLessThanOrEqual(policy.privacy.maxBands);
+          const idx = bandIndex(bands, score);
+          expect([...idx].every((j) => j >= 0)).toBe(true);
+          expect(bands.reduce((a, b) => a + (b.to - b.from) / step + 1, 0)).toBe(values);
+          bands.slice(1).forEach((b, j) => expect(b.from).toBe((bands[j]?.to as number) + step));
+        },
+      ),
+    );
   });
 });
 
@@ -99,6 +122,11 @@ describe('consistent counts', () => {
           if (shown.length === list.length) expect(sum).toBe(n);
           else expect(sum).toBeLessThanOrEqual(n);
         }
+        // a histogram asked alone: its own noise, the same consistency
+        const alone = release(rows, ['histogram'], contract, laplaceNoise).result?.histogram ?? [];
+        const shownAlone = alone.map((b) => b.count).filter((c): c is number => c !== null);
+        expect(shownAlone.every((c) => Number.isInteger(c) && c >= policy.disclosure.kMin)).toBe(true);
+        if (shownAlone.length === alone.length) expect(shownAlone.reduce((a, b) => a + b, 0)).toBe(n);
         // the histogram of a backtest request is the backtest's band counts
         expect(result?.histogram?.map((b) => b.count)).toEqual(result?.backtest?.bands.map((b) => b.count));
         // segment sizes are public: exact
@@ -112,11 +140,14 @@ describe('consistent counts', () => {
     );
   });
 
-  it('refuses a cohort under k-min (a public size) and rejects off-lattice scores', () => {
+  it('refuses a cohort under k-min (a public size) or a lattice over the cap, and rejects off-lattice scores', () => {
     const { result, decisions } = release([{ lattice: 3, segment: 0, bad: false }], ['count'], graded);
     expect(result).toBeNull();
     expect(decisions.find((d) => d.rule === 'sdc:k-min')).toMatchObject({ status: 'FAIL', action: 'deny' });
     expect(() => releaseAggregate({ statistics: ['count'], scores: new Float64Array(20).fill(305), contract: graded, policy })).toThrow(RangeError);
+    const wide = releaseAggregate({ statistics: ['meanScore'], scores: new Float64Array(20).fill(0), contract: { score: { min: 0, max: 128, step: 1 }, reasons: [] }, policy });
+    expect(wide.result).toBeNull();
+    expect(wide.decisions.find((d) => d.rule === 'output:lattice-size')).toMatchObject({ status: 'FAIL', action: 'deny' });
   });
 });
 

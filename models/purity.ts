@@ -125,7 +125,7 @@ function walk(node: AnyNode, visit: (n: AnyNode, parent: AnyNode | null) => void
 export function checkPurity(source: string): Finding[] {
   let program: AnyNode;
   try {
-    program = parse(source, { ecmaVersion: 2022, sourceType: 'module', locations: true }) as unknown as AnyNode;
+    program = parse(source, { ecmaVersion: 2022, sourceType: 'module', locations: true, ranges: true }) as unknown as AnyNode;
   } catch (e) {
     const loc = (e as { loc?: { line: number; column: number } }).loc;
     return [{ rule: 'parse', line: loc?.line ?? 0, column: (loc?.column ?? 0) + 1, message: `does not parse: ${String((e as Error).message).replace(/\s*\(\d+:\d+\)$/, '').slice(0, 120)}`, severity: 'fail' }];

@@ -200,9 +200,15 @@ export class HardenedBatch {
     return this.loaded.report;
   }
 
+  /** CPU the isolate spent in the last score() call, ms (the model's own work, setup excluded). */
+  lastCpuMs = 0;
+
   score(data: Float64Array, rows: number, timeoutMs: number): Scored {
     if (!this.loaded.report.scoreIsFunction) throw new SandboxFailure('SANDBOX_MODULE_INVALID');
-    return call(this.isolate, this.loaded, data, this.fields.length, rows, this.fields, this.reasons, timeoutMs);
+    const before = this.isolate.cpuTime;
+    const out = call(this.isolate, this.loaded, data, this.fields.length, rows, this.fields, this.reasons, timeoutMs);
+    this.lastCpuMs = Number(this.isolate.cpuTime - before) / 1e6;
+    return out;
   }
 
   dispose(): void {

@@ -32,7 +32,8 @@ export function runTask(task: Task): TaskResult {
       try {
         b = new HardenedBatch(task.source, task.fields, task.reasons, task.limits);
         const out = b.score(task.data, rows, task.timeoutMs);
-        return { kind: 'scores', scores: out.scores, reasons: out.reasons, failed: new Uint8Array(rows), cpuMs: cpuMs(cpu) };
+        // the model's own CPU in its isolate: what deadlines are computed from
+        return { kind: 'scores', scores: out.scores, reasons: out.reasons, failed: new Uint8Array(rows), cpuMs: b.lastCpuMs };
       } catch (e) {
         return { kind: 'failed', code: code(e), cpuMs: cpuMs(cpu) };
       } finally {

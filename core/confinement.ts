@@ -45,7 +45,11 @@ export interface Posture {
 export interface Confinement {
   posture: Posture;
   /** `node <permission flags> <nodeArgs> <entry>` inside the confinement, in the runtime tree. */
-  command(entry: string, nodeArgs: readonly string[], options: { addons: boolean }): ChildCommand;
+  /**
+   * `addressSpace: false` for a process that runs no model code and needs large virtual
+   * reservations (WebAssembly memories reserve guard regions of several GiB).
+   */
+  command(entry: string, nodeArgs: readonly string[], options: { addons: boolean; addressSpace?: boolean }): ChildCommand;
   dispose(): void;
 }
 
@@ -72,9 +76,7 @@ function runtimeCopy(root: string): string {
   const copy = (rel: string) => fs.cpSync(path.join(root, rel), path.join(dir, rel), { recursive: true, preserveTimestamps: true });
   copy('package.json');
   copy('dist');
-  for (const m of ['isolated-vm', 'ses', 'acorn', 'zod', 'piscina', 'node-seal']) if (fs.existsSync(path.join(root, 'node_modules', m))) copy(path.join('node_modules', m));
-  // piscina's own dependencies
-  for (const m of fs.readdirSync(path.join(root, 'node_modules')).filter((m) => m.startsWith('@napi-rs'))) copy(path.join('node_modules', m));
+  for (const m of ['isolated-vm', 'ses', 'acorn', 'eslint-scope', 'esrecurse', 'estraverse', 'zod', 'node-seal']) if (fs.existsSync(path.join(root, 'node_modules', m))) copy(path.join('node_modules', m));
   spawnSync('chmod', ['-R', 'a+rX', dir]);
   return dir;
 }
@@ -127,7 +129,7 @@ export function establishConfinement(mode: ConfinementMode, tools: ConfinementTo
     posture,
     command(entry, nodeArgs, options) {
       const node = [...permissionArgs(runtime, options), ...nodeArgs, path.join(runtime, entry)];
-      const limited = limits ? [tools.prlimit, `--as=${ADDRESS_SPACE_BYTES}`, `--cpu=${CPU_SECONDS}`, '--'] : [];
+      const limited = limits ? [tools.prlimit, ...(options.addressSpace === false ? [] : [`--as=${ADDRESS_SPACE_BYTES}`]), `--cpu=${CPU_SECONDS}`, '--'] : [];
       const argv =
         mode === 'os'
           ? [tools.unshare, '-n', '--', ...limited, tools.setpriv, '--reuid=65534', '--regid=65534', '--clear-groups', '--no-new-privs', '--', process.execPath, ...node]

@@ -8,7 +8,7 @@ import type { ModuleReport } from '../workers/protocol.js';
 import type { Manifest } from './manifest.schema.js';
 import { MAX_MANIFEST_BYTES, MAX_SOURCE_BYTES, modelDigest, parseManifest, type ModelPackage } from './package.js';
 import { manifestSchema } from './manifest.schema.js';
-import { checkPurity, describeRule, type Finding } from './purity.js';
+import { checkPurity, describeRule, type Finding } from '../workers/purity.js';
 
 export type CheckStatus = 'pass' | 'fail' | 'warn';
 export interface Check {

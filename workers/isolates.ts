@@ -18,6 +18,7 @@ import ivm from 'isolated-vm';
 import { projectRoot } from '../core/fs.js';
 import type { SandboxCode } from './errors.js';
 import { freshPrelude, hardenedPrelude } from './prelude.js';
+import { checkPurity } from './purity.js';
 import { REASON_SLOTS, type Limits, type ModuleReport } from './protocol.js';
 
 /** A failure of model code, reduced to its fixed code. Carries nothing of the model. */
@@ -73,6 +74,23 @@ export function topLevelBindings(source: string): string[] {
   return names;
 }
 
+/** Sources checked against the pure-module discipline in this process (bounded). */
+const disciplined = new Map<string, boolean>();
+
+/**
+ * The executor enforces the discipline itself (vetting has already refused a module that
+ * breaks it): the row-purity argument must not depend on a check made somewhere else.
+ */
+function requireDiscipline(source: string): void {
+  let ok = disciplined.get(source);
+  if (ok === undefined) {
+    ok = checkPurity(source).every((f) => f.severity !== 'fail');
+    if (disciplined.size >= 64) disciplined.delete(disciplined.keys().next().value as string);
+    disciplined.set(source, ok);
+  }
+  if (!ok) throw new SandboxFailure('SANDBOX_MODULE_INVALID');
+}
+
 /** Reads nothing of `e` (model-controlled): only what the host can see of the isolate and the clock. */
 function classify(isolate: ivm.Isolate, startedAt: number, timeoutMs: number): SandboxCode {
   if (isolate.isDisposed) return 'SANDBOX_MEMORY';
@@ -88,6 +106,7 @@ interface Loaded {
 
 /** A context with a prelude and the model module, evaluated with a timeout. */
 function load(isolate: ivm.Isolate, prelude: ivm.Script, source: string, hardened: boolean, limits: Limits, before?: ivm.Script): Loaded {
+  requireDiscipline(source);
   const context = isolate.createContextSync();
   const refs: { release(): void }[] = [];
   const release = () => {

@@ -15,7 +15,8 @@ export class CryptoProcess {
   constructor(private readonly confinement: Confinement) {}
 
   private start(): ChildChannel<{ pid: number }> {
-    const command = this.confinement.command('dist/encryption/process/main.js', [], { addons: false });
+    // no model code runs here; node-seal's WebAssembly needs virtual reservations beyond the executors' cap
+    const command = this.confinement.command('dist/encryption/process/main.js', [], { addons: false, addressSpace: false });
     const channel = new ChildChannel<{ pid: number }>(command, {
       name: 'crypto',
       parseReady: (m) => (typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'ready' ? { pid: Number((m as { pid?: unknown }).pid) } : null),

@@ -35,7 +35,7 @@ beforeAll(async () => {
   app = await build({ platform });
   keys.regulator = (JSON.parse(fs.readFileSync(platform.bootstrapFile, 'utf8')) as { apiKey: string }).apiKey;
   for (const kind of ['fintech', 'bank', 'channel']) {
-    const a = await app.inject({ method: 'POST', url: '/v1/orgs', payload: { name: kind, kind, uscc: '91350100M000100Y43' } });
+    const a = await app.inject({ method: 'POST', url: '/v1/orgs', payload: { name: kind, kind, uscc: strangerUscc(200 + ['fintech', 'bank', 'channel'].indexOf(kind)) } });
     ids[kind] = JSON.parse(a.body).id;
     keys[kind] = (await call('POST', `/v1/orgs/${ids[kind]}/admit`, 'regulator')).json.apiKey;
   }
@@ -44,7 +44,9 @@ beforeAll(async () => {
   ids.model = (await call('POST', '/v1/models', 'fintech', { manifest, source: pkg.source })).json.id;
   await call('POST', `/v1/models/${ids.model}/approve`, 'regulator', {});
   const acc = await call('POST', `/v1/models/${ids.model}/access`, 'bank', { purpose: 'credit-assessment' });
-  await call('POST', `/v1/access/${acc.json.id}/grant`, 'fintech');
+  // a model with bank-held features: granting means accepting that a bank can solve for their weights
+  expect((await call('POST', `/v1/access/${acc.json.id}/grant`, 'fintech')).json.code).toBe('ACCESS_TERMS_REQUIRED');
+  expect((await call('POST', `/v1/access/${acc.json.id}/grant`, 'fintech', { acceptWeightExposure: true })).json.status).toBe('granted');
   bankKeys = await BankKeys.generate(platform.ctx.policy.policy.encryption);
 });
 afterAll(async () => {
@@ -68,7 +70,7 @@ describe('encrypted runs over HTTP', () => {
     ids.key = reg.json.id;
     const r = await call('POST', '/v1/runs', 'bank', { mode: 'encrypted', modelId: ids.model, subjects, purpose: 'credit-assessment', publicKeyId: ids.key, ciphertexts });
     expect(r.status).toBe(200);
-    expect(r.json).toMatchObject({ status: 'released', mode: 'encrypted', notScored: 2, slots: 4 });
+    expect(r.json).toMatchObject({ status: 'released', mode: 'encrypted', notScored: 2, slots: 4, scoredSlots: [true, true, false, false] });
     expect(JSON.stringify(r.json)).not.toMatch(/2\.5|0\.001/); // the weights never appear in a reply
     const joint = bankKeys.decrypt(Buffer.from(r.json.ciphertext, 'base64'), 4);
     // the government part, as the subjects mode gives it
@@ -96,6 +98,15 @@ describe('encrypted runs over HTTP', () => {
     const r = await call('POST', '/v1/runs', 'bank', { mode: 'encrypted', modelId: ids.model, subjects: [m], purpose: 'credit-assessment', publicKeyId: ids.key, ciphertexts: bankKeys.encryptFeatures([Float64Array.of(1), Float64Array.of(2)]).map((c) => Buffer.from(c).toString('base64')) });
     expect(r.json).toMatchObject({ status: 'released', notScored: 1 });
     expect(Math.abs(bankKeys.decrypt(Buffer.from(r.json.ciphertext, 'base64'), 1)[0]!)).toBeLessThan(1e-3);
+  });
+
+  it('evaluates one of four concurrent runs for the same merchant: the quota is reserved atomically', async () => {
+    const m = platform.ctx.vault.usccOf(Int32Array.from([91]))[0]!;
+    await call('POST', '/v1/consents', 'channel', { subject: m, bank: ids.bank, purpose: 'credit-assessment', expiresAt: '2099-01-01T00:00:00Z' });
+    const body = () => ({ mode: 'encrypted', modelId: ids.model, subjects: [m], purpose: 'credit-assessment', publicKeyId: ids.key, ciphertexts: bankKeys.encryptFeatures([Float64Array.of(1), Float64Array.of(2)]).map((c) => Buffer.from(c).toString('base64')) });
+    const answers = await Promise.all([1, 2, 3, 4].map(() => call('POST', '/v1/runs', 'bank', body())));
+    expect(answers.map((a) => a.json.status)).toEqual(['released', 'released', 'released', 'released']);
+    expect(answers.filter((a) => a.json.scoredSlots[0] === true)).toHaveLength(1);
   });
 
   it('replaces a crypto process that died; the next encrypted run works', async () => {

@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import { openDatabase } from '../../core/sqlite.js';
+import { settleBackground } from '../../sandbox/run/pipeline.js';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../core/config.js';
@@ -48,7 +50,7 @@ beforeAll(async () => {
   app = await build({ platform });
   keys.regulator = (JSON.parse(fs.readFileSync(platform.bootstrapFile, 'utf8')) as { apiKey: string }).apiKey;
   for (const kind of ['fintech', 'bank', 'channel'] as const) {
-    const a = await call('POST', '/v1/orgs', 'anonymous', { name: `${kind} org`, kind, uscc: '91350100M000100Y43' });
+    const a = await call('POST', '/v1/orgs', 'anonymous', { name: `${kind} org`, kind, uscc: strangerUscc(100 + ['fintech', 'bank', 'channel'].indexOf(kind)) });
     ids[kind] = a.json.id;
     keys[kind] = (await call('POST', `/v1/orgs/${a.json.id}/admit`, 'regulator')).json.apiKey;
   }
@@ -64,7 +66,9 @@ afterAll(async () => {
 describe('every route of API.md', () => {
   it('plays the happy path of each route', async () => {
     expect((await call('GET', '/healthz')).json).toEqual({ ok: true });
-    const applied = await call('POST', '/v1/orgs', 'anonymous', { name: 'later suspended', kind: 'bank', uscc: '91350100M000100Y43' });
+    const applied = await call('POST', '/v1/orgs', 'anonymous', { name: 'later suspended', kind: 'bank', uscc: strangerUscc(110) });
+    // one organisation per legal entity and kind
+    expect((await call('POST', '/v1/orgs', 'anonymous', { name: 'again', kind: 'bank', uscc: strangerUscc(110) })).json.code).toBe('ORG_DUPLICATE');
     expect(applied).toMatchObject({ status: 201, json: { status: 'pending' } });
     const admitted = await call('POST', `/v1/orgs/${applied.json.id}/admit`, 'regulator');
     expect(admitted.json).toMatchObject({ status: 'admitted', apiKey: expect.stringMatching(/^dfx_/) });
@@ -112,8 +116,13 @@ describe('every route of API.md', () => {
     const del = await call('DELETE', `/v1/consents/${c2.json.id}`, 'channel');
     expect(del.json.status).toBe('revoked');
 
-    const agg = await call('POST', '/v1/runs', 'fintech', { mode: 'aggregate', modelId: ids.model, cohort: { district: 'xietang' }, statistics: ['count', 'histogram'] });
-    expect(agg.json).toMatchObject({ status: 'released', ledger: { checkpoint: expect.any(String) } });
+    const posted = await call('POST', '/v1/runs', 'fintech', { mode: 'aggregate', modelId: ids.model, cohort: { district: 'xietang' }, statistics: ['count', 'histogram'] });
+    expect(posted).toMatchObject({ status: 202, json: { status: 'running', runId: expect.any(String), availableAt: expect.any(String) } });
+    // nothing before its availability time; the answer from then on
+    expect((await call('GET', `/v1/runs/${posted.json.runId}`, 'fintech')).status).toBe(202);
+    await new Promise((r) => setTimeout(r, Date.parse(posted.json.availableAt) - Date.now() + 20));
+    const agg = await call('GET', `/v1/runs/${posted.json.runId}`, 'fintech');
+    expect(agg).toMatchObject({ status: 200, json: { status: 'released', ledger: { checkpoint: expect.any(String) } } });
     const subj = await call('POST', '/v1/runs', 'bank', { mode: 'subjects', modelId: ids.model, subjects: [merchants[0], merchants[1], strangerUscc(3)], purpose: 'credit-assessment' });
     expect(subj.json.results.map((r: { subject: string }) => r.subject)).toEqual([merchants[0]]);
     expect(subj.json.notScored).toBe(2);
@@ -197,9 +206,10 @@ describe('authorisation matrix', () => {
   it('runs: aggregate only by the provider or the regulator, subjects only by a bank with access', async () => {
     const aggregate = { mode: 'aggregate', modelId: ids.model, cohort: {}, statistics: ['count'] };
     const subjects = { mode: 'subjects', modelId: ids.model, subjects: ['91350100M000100Y43'], purpose: 'credit-assessment' };
-    expect((await call('POST', '/v1/runs', 'fintech', aggregate)).status).toBe(200);
-    expect((await call('POST', '/v1/runs', 'regulator', aggregate)).status).toBe(200);
+    expect((await call('POST', '/v1/runs', 'fintech', aggregate)).status).toBe(202);
+    expect((await call('POST', '/v1/runs', 'regulator', aggregate)).status).toBe(202);
     for (const k of ['bank', 'channel'] as Kind[]) expect((await call('POST', '/v1/runs', k, aggregate)).json.code).toBe('ROLE_FORBIDDEN');
+    await settleBackground(platform.ctx);
     expect((await call('POST', '/v1/runs', 'bank', subjects)).status).toBe(200);
     for (const k of ['fintech', 'channel', 'regulator'] as Kind[]) expect((await call('POST', '/v1/runs', k, subjects)).json.code).toBe('ROLE_FORBIDDEN');
     expect((await call('POST', '/v1/runs', 'anonymous', subjects)).status).toBe(401);
@@ -265,7 +275,7 @@ describe('bad input', () => {
 
 describe('abusing access, end to end', () => {
   it("a suspended organisation's key stops working at once; a key never issued does nothing", async () => {
-    const a = await call('POST', '/v1/orgs', 'anonymous', { name: 'shortlived', kind: 'fintech', uscc: '91350100M000100Y43' });
+    const a = await call('POST', '/v1/orgs', 'anonymous', { name: 'shortlived', kind: 'fintech', uscc: strangerUscc(111) });
     const key = (await call('POST', `/v1/orgs/${a.json.id}/admit`, 'regulator')).json.apiKey as string;
     const as = (k: string) => app.inject({ method: 'GET', url: '/v1/datasets', headers: { authorization: `Bearer ${k}` } });
     expect((await as(key)).statusCode).toBe(200);
@@ -309,14 +319,15 @@ describe('a real listening server', () => {
         headers: { authorization: `Bearer ${reg}`, 'content-type': 'application/json' },
         body: JSON.stringify({ mode: 'aggregate', modelId: ids.model, cohort: { district: 'weiting' }, statistics: ['meanScore'] }),
       });
-      // shut down only once the run is in flight (recorded as running)
-      const inFlight = running.platform.ctx.db.prepare("SELECT count(*) FROM runs WHERE status = 'running'").pluck();
-      for (let i = 0; i < 400 && inFlight.get() === 0; i++) await new Promise((r) => setTimeout(r, 5));
-      expect(inFlight.get()).toBe(1);
-      const closing = running.close();
-      const answer = (await (await pending).json()) as { status: string };
-      await closing;
-      expect(answer.status).toBe('released');
+      const answer = (await (await pending).json()) as { status: string; runId: string };
+      expect(answer.status).toBe('running');
+      // shutting down finishes the run in flight and records it
+      await running.close();
+      const after = running.platform.ctx;
+      void after;
+      const db = openDatabase(config.statePath, { readonly: true });
+      expect(db.prepare('SELECT status FROM runs WHERE id = ?').pluck().get(answer.runId)).toBe('released');
+      db.close();
     } finally {
       await running.close();
     }

@@ -261,7 +261,10 @@ export class FreshScorer {
     private readonly limits: Limits,
     /** Tests of the runtime layer alone only (see HardenedBatch). */
     private readonly discipline = true,
-  ) {}
+  ) {
+    // a module that breaks the rules is refused as a whole: that depends on no row
+    if (discipline) requireDiscipline(source);
+  }
 
   private shared(): { isolate: ivm.Isolate; prelude: ivm.Script } {
     if (!this.isolate || this.isolate.isDisposed || !this.prelude) {
@@ -291,8 +294,10 @@ export class FreshScorer {
       const h = isolate.getHeapStatisticsSync();
       if (this.contexts >= CONTEXTS_PER_ISOLATE || h.used_heap_size + h.externally_allocated_size > (this.limits.memoryMb * 1024 * 1024) / 4) this.dispose();
       return out;
-    } catch {
+    } catch (e) {
       this.dispose();
+      // a module that does not compile or export score fails the same on every row
+      if (e instanceof SandboxFailure && e.code === 'SANDBOX_MODULE_INVALID') throw e;
     }
     // alone: a brand-new isolate that nothing ran in before
     const alone = new ivm.Isolate({ memoryLimit: this.limits.memoryMb });

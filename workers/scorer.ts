@@ -43,13 +43,23 @@ export function runTask(task: Task): TaskResult {
     case 'fresh': {
       const k = task.fields.length;
       const rows = task.data.length / k;
-      const scorer = new FreshScorer(task.source, task.fields, task.reasons, task.limits);
+      let scorer: FreshScorer;
+      try {
+        scorer = new FreshScorer(task.source, task.fields, task.reasons, task.limits);
+      } catch (e) {
+        return { kind: 'failed', code: code(e), cpuMs: cpuMs(cpu) };
+      }
       const scores = new Float64Array(rows);
       const reasons = new Uint8Array(rows * REASON_SLOTS);
       const failed = new Uint8Array(rows);
       try {
         for (let i = 0; i < rows; i++) {
-          const r = scorer.score(task.data.slice(i * k, i * k + k));
+          let r;
+          try {
+            r = scorer.score(task.data.slice(i * k, i * k + k));
+          } catch (e) {
+            return { kind: 'failed', code: code(e), cpuMs: cpuMs(cpu) };
+          }
           if (r === null) {
             failed[i] = 1;
             scores[i] = NaN;

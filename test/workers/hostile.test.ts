@@ -1,179 +1,103 @@
-// THREATS.md, "Escaping the confinement" and "Smuggling data out through legitimate
-// outputs": every hostile model against the real executor. Each yields its fixed code (or,
-// when it tries to detect the host, finds nothing), and afterwards the same executor
-// process still serves a normal run correctly.
+// THREATS.md, "Escaping the confinement" and "Smuggling data out through the shape of the
+// answer": every hostile model against the real executor, and against the runtime layer
+// alone (the static rules switched off) so that each layer is shown to hold by itself.
+// Afterwards the same executor processes still serve a normal run correctly.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FreshScorer, HardenedBatch, SandboxFailure } from '../../workers/isolates.js';
 import { Executor } from '../../workers/client.js';
-import { expectServesNormalRun, fixture, runSource, type Outcome } from '../helpers/sandbox.js';
+import { dummyMatrix } from '../../datasets/dummy.js';
+import { expectServesNormalRun, FIELDS, fixture, runSource } from '../helpers/sandbox.js';
 
 let executor: Executor;
-let pid: number | undefined;
+let pids: number[];
 beforeAll(async () => {
   executor = await Executor.start();
-  pid = executor.pid;
+  pids = executor.pids();
 });
 afterAll(() => executor.close());
 
 async function afterwardsStillServes(): Promise<void> {
   expect(await expectServesNormalRun(executor)).toBe(true);
-  expect(executor.pid).toBe(pid); // the same process: nothing was restarted
-  expect(executor.restarts).toBe(0);
+  expect(executor.pids()).toEqual(pids); // the same processes: nothing was restarted
 }
 
-function expectCode(r: Outcome, code: string): void {
-  expect(r.ok ? 'released' : r.code).toBe(code);
-}
-
-function expectFoundNothing(r: Outcome): void {
-  expect(r.ok).toBe(true);
-  if (r.ok) expect(new Set(r.subjects.map((s) => s.score))).toEqual(new Set([300]));
-}
+const ESCAPES = ['constructor-chain', 'constructor-chain-uncaught', 'stack-trace', 'proxy-traps', 'species', 'host-error', 'probes', 'carry-over', 'carry-over-shared', 'heap-residue', 'unhandled-rejection', 'dynamic-import', 'dynamic-import-in-score', 'static-import', 'atomics-wait', 'huge-arraybuffer', 'throw-at-load', 'extra-export', 'secret-exception'];
 
 describe('escaping the confinement', () => {
-  it.each(['cohort', 'subjects'] as const)('constructor chains find no host Function (%s)', async (mode) => {
-    expectFoundNothing(await runSource(executor, fixture('constructor-chain'), mode));
-    expectCode(await runSource(executor, fixture('constructor-chain-uncaught'), mode), 'SANDBOX_MODEL_ERROR');
+  it.each(ESCAPES)('%s is refused by the static rules in the executor itself (both modes)', async (name) => {
+    for (const mode of ['cohort', 'subjects'] as const) {
+      const r = await runSource(executor, fixture(name), mode, 6);
+      expect(r.ok ? 'released' : r.code, mode).toBe('SANDBOX_MODULE_INVALID');
+    }
+  });
+
+  // (carry-over keeps a top-level `let`: no runtime measure can freeze a module binding,
+  // which is why the static rules refuse it; row-purity.test.ts shows both sides)
+  it.each(ESCAPES.filter((n) => !['static-import', 'dynamic-import', 'extra-export', 'carry-over'].includes(n)))('%s finds nothing in the runtime layer alone: it fails or scores the floor', (name) => {
+    const { data } = dummyMatrix(FIELDS, 6, 11);
+    const limits = { memoryMb: 64, callMs: 500 };
+    // hardened batch
+    let batch: number[] | string;
+    try {
+      const b = new HardenedBatch(fixture(name), FIELDS, [], limits, false);
+      try {
+        batch = Array.from(b.score(data, 6, 2000).scores);
+      } finally {
+        b.dispose();
+      }
+    } catch (e) {
+      batch = e instanceof SandboxFailure ? e.code : 'unexpected';
+    }
+    if (typeof batch !== 'string') expect(new Set(batch.filter((s) => !Number.isNaN(s)))).toEqual(new Set(batch.some((s) => !Number.isNaN(s)) ? [300] : []));
+    else expect(batch).toMatch(/^SANDBOX_/);
+    // fresh contexts
+    const f = new FreshScorer(fixture(name), FIELDS, [], limits, false);
+    try {
+      for (let i = 0; i < 3; i++) {
+        const r = f.score(data.slice(i * FIELDS.length, (i + 1) * FIELDS.length));
+        if (r !== null && !Number.isNaN(r.scores[0] as number)) expect(r.scores[0]).toBe(300);
+      }
+    } finally {
+      f.dispose();
+    }
+  });
+
+  it('infinite loops time out, deep recursion fails, a heap bomb runs out of memory: each a fixed code for the whole batch', async () => {
+    expect(await executor.execute({ mode: 'cohort', source: fixture('infinite-loop'), fields: FIELDS, reasons: [], data: new Float64Array(3 * FIELDS.length), timeoutMs: 300 }).catch((e: { code: string }) => e.code)).toBe('SANDBOX_TIMEOUT');
+    expect((await runSource(executor, fixture('deep-recursion'), 'cohort', 3)) as { code?: string }).toMatchObject({ code: 'SANDBOX_MODEL_ERROR' });
+    expect((await runSource(executor, fixture('heap-bomb'), 'cohort', 3)) as { code?: string }).toMatchObject({ code: 'SANDBOX_MEMORY' });
     await afterwardsStillServes();
   });
 
-  it('stack-trace hooks and call sites reveal no host object or path', async () => {
-    expectFoundNothing(await runSource(executor, fixture('stack-trace')));
-    await afterwardsStillServes();
-  });
-
-  it('proxy traps receive nothing created by the host', async () => {
-    expectFoundNothing(await runSource(executor, fixture('proxy-traps')));
-    await afterwardsStillServes();
-  });
-
-  it('Symbol.species captures nothing', async () => {
-    expectFoundNothing(await runSource(executor, fixture('species')));
-    await afterwardsStillServes();
-  });
-
-  it('a thenable is not adopted: it is output outside the contract', async () => {
-    expectCode(await runSource(executor, fixture('thenable')), 'SANDBOX_OUTPUT_INVALID');
-    await afterwardsStillServes();
-  });
-
-  it('errors from what the host handed in lead nowhere', async () => {
-    expectFoundNothing(await runSource(executor, fixture('host-error')));
-    await afterwardsStillServes();
-  });
-
-  it('unhandled rejections fail the run with a fixed code, and neither crash nor stall the executor', async () => {
-    expectCode(await runSource(executor, fixture('unhandled-rejection')), 'SANDBOX_MODEL_ERROR');
-    expectCode(await runSource(executor, fixture('unhandled-rejection'), 'subjects'), 'SANDBOX_MODEL_ERROR');
-    expectCode(await runSource(executor, fixture('throw-at-load')), 'SANDBOX_MODEL_ERROR');
-    await afterwardsStillServes();
-  });
-
-  it.each(['cohort', 'subjects'] as const)('require, process, fetch, WebAssembly, shared memory, clock, randomness and eval are absent (%s)', async (mode) => {
-    expectFoundNothing(await runSource(executor, fixture('probes'), mode));
-    await afterwardsStillServes();
-  });
-
-  it('import() and import declarations reach no host module', async () => {
-    const tla = await runSource(executor, fixture('dynamic-import'));
-    expect(tla.ok).toBe(false);
-    expectFoundNothing(await runSource(executor, fixture('dynamic-import-in-score')));
-    expectCode(await runSource(executor, fixture('static-import')), 'SANDBOX_MODULE_INVALID');
-    await afterwardsStillServes();
-  });
-
-  it('infinite loops and Atomics.wait time out or fail with a fixed code', async () => {
-    expectCode(await runSource(executor, fixture('infinite-loop')), 'SANDBOX_TIMEOUT');
-    expectCode(await runSource(executor, fixture('infinite-loop'), 'subjects'), 'SANDBOX_TIMEOUT');
-    expectCode(await runSource(executor, fixture('atomics-wait')), 'SANDBOX_MODEL_ERROR');
-    await afterwardsStillServes();
-  });
-
-  it('deep recursion fails with a fixed code', async () => {
-    expectCode(await runSource(executor, fixture('deep-recursion')), 'SANDBOX_MODEL_ERROR');
-    await afterwardsStillServes();
-  });
-
-  it('a heap bomb and a 3 GiB ArrayBuffer fail with SANDBOX_MEMORY', async () => {
-    expectCode(await runSource(executor, fixture('heap-bomb')), 'SANDBOX_MEMORY');
-    expectCode(await runSource(executor, fixture('heap-bomb'), 'subjects'), 'SANDBOX_MEMORY');
-    expectCode(await runSource(executor, fixture('huge-arraybuffer')), 'SANDBOX_MEMORY');
-    await afterwardsStillServes();
-  });
-
-  it('huge outputs are refused', async () => {
-    expectCode(await runSource(executor, fixture('huge-output')), 'SANDBOX_OUTPUT_INVALID');
-    expectCode(await runSource(executor, fixture('string-score')), 'SANDBOX_OUTPUT_INVALID');
+  it('in subjects mode the same failures only give the failing merchants the default output', async () => {
+    for (const name of ['infinite-loop', 'deep-recursion', 'heap-bomb']) {
+      const r = await executor.execute({ mode: 'subjects', source: fixture(name), fields: FIELDS, reasons: [], data: new Float64Array(2 * FIELDS.length), limits: { memoryMb: 64, callMs: 100 } });
+      expect(Array.from(r.failed), name).toEqual([1, 1]);
+    }
     await afterwardsStillServes();
   });
 });
 
-describe('smuggling data out through legitimate outputs', () => {
-  it('a tax figure or an identifier as the score rejects the whole run', async () => {
-    expectCode(await runSource(executor, fixture('tax-as-score')), 'SANDBOX_OUTPUT_INVALID');
-    await afterwardsStillServes();
-  });
-
-  it('a value hidden in the decimals is not rounded into compliance', async () => {
-    expectCode(await runSource(executor, fixture('decimals')), 'SANDBOX_OUTPUT_INVALID');
-    await afterwardsStillServes();
-  });
-
-  it('the order or repetition of reason codes carries nothing: the platform sorts and dedupes', async () => {
-    for (const name of ['reason-order-a', 'reason-repeat']) {
-      const r = await runSource(executor, fixture(name));
+describe('smuggling data out through the shape of the answer', () => {
+  it.each(['tax-as-score', 'decimals', 'string-score', 'huge-output', 'thenable', 'undeclared-reason', 'five-reasons'])(
+    '%s: every row breaking the contract gets the default output; the run is not rejected',
+    async (name) => {
+      const r = await runSource(executor, fixture(name), 'cohort', 40);
       expect(r.ok).toBe(true);
-      if (r.ok) expect(new Set(r.subjects.map((s) => JSON.stringify(s.reasons)))).toEqual(new Set([JSON.stringify(['R01_A', 'R02_B'])]));
-    }
-    await afterwardsStillServes();
-  });
+      if (!r.ok) return;
+      const replaced = r.substituted.offLattice + r.substituted.undeclared;
+      expect(replaced).toBeGreaterThan(0);
+      // the default output: the lowest score, no reasons
+      expect(r.subjects.filter((s) => s.score === 300 && s.reasons.length === 0).length).toBeGreaterThanOrEqual(replaced);
+    },
+  );
 
-  it('undeclared codes or more than three reasons reject the run', async () => {
-    expectCode(await runSource(executor, fixture('undeclared-reason')), 'SANDBOX_OUTPUT_INVALID');
-    expectCode(await runSource(executor, fixture('four-reasons')), 'SANDBOX_OUTPUT_INVALID');
+  it('reason codes come back deduplicated in declared order, whatever order or repetition the model chose', async () => {
+    const a = await runSource(executor, fixture('reason-order-a'), 'cohort', 5);
+    const b = await runSource(executor, fixture('reason-repeat'), 'cohort', 5);
+    expect(a.ok && b.ok).toBe(true);
+    if (a.ok) for (const s of a.subjects) expect(s.reasons).toEqual([...s.reasons].sort());
+    if (b.ok) for (const s of b.subjects) expect(new Set(s.reasons).size).toBe(s.reasons.length);
     await afterwardsStillServes();
-  });
-
-  it("one merchant's data never reaches another's score in subjects mode", async () => {
-    const cohort = await runSource(executor, fixture('carry-over'), 'cohort');
-    expect(cohort.ok && cohort.subjects.slice(1).every((s) => s.score === 900)).toBe(true); // the fixture works
-    expectFoundNothing(await runSource(executor, fixture('carry-over'), 'subjects'));
-    await afterwardsStillServes();
-  });
-
-  it('nothing carries through the global object, intrinsics or symbol registry, within a run or across runs', async () => {
-    const cohort = await runSource(executor, fixture('carry-over-shared'), 'cohort');
-    expect(cohort.ok && cohort.subjects.slice(1).every((s) => s.score === 900)).toBe(true); // the fixture works
-    expectFoundNothing(await runSource(executor, fixture('carry-over-shared'), 'subjects'));
-    // concurrent one-merchant runs for one requester are batched into tasks that share an isolate
-    for (const r of await Promise.all(Array.from({ length: 24 }, () => runSource(executor, fixture('carry-over-shared'), 'subjects', 1)))) expectFoundNothing(r);
-    await afterwardsStillServes();
-  });
-
-  it("memory one merchant's evaluation leaves behind does not make another's fail", async () => {
-    expectCode(await runSource(executor, fixture('heap-residue'), 'cohort', 3), 'SANDBOX_MEMORY'); // the fixture works
-    expectFoundNothing(await runSource(executor, fixture('heap-residue'), 'subjects', 3));
-    for (const r of await Promise.all(Array.from({ length: 6 }, () => runSource(executor, fixture('heap-residue'), 'subjects', 1)))) expectFoundNothing(r);
-    await afterwardsStillServes();
-  });
-
-  it('a failure that depends on a secret is one fixed code with nothing of the model in it', async () => {
-    for (const [name, code] of [['secret-exception', 'SANDBOX_MODEL_ERROR'], ['secret-timeout', 'SANDBOX_TIMEOUT']] as const) {
-      const r = await runSource(executor, fixture(name));
-      expectCode(r, code);
-      if (!r.ok) {
-        const e = r.error as Error & { detail?: string; cause?: unknown };
-        const everything = JSON.stringify({ message: e.message, detail: e.detail, cause: String(e.cause), stack: e.stack, own: { ...e } });
-        expect(everything).not.toMatch(/secret value/);
-        expect(e.message).toMatch(/^The model /);
-      }
-    }
-    await afterwardsStillServes();
-  });
-
-  it('more rows than asked cannot come back: results are checked for cardinality', async () => {
-    // The runner allocates exactly one result per row; a wrong count is refused by the host.
-    const { checkOutputs } = await import('../../policies/output-contract.js');
-    const d = checkOutputs(new Float64Array(3).fill(300), new Uint8Array(9), 2, { score: { min: 300, max: 900, step: 10 }, reasons: [] });
-    expect(d.find((x) => x.rule === 'output:cardinality')?.status).toBe('FAIL');
   });
 });

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { resolveConfig } from '../core/config.js';
+import type { Posture } from '../core/confinement.js';
 import { serve } from '../server/listen.js';
 import { parseArgs } from './args.js';
 import { cliError } from './errors.js';
@@ -37,11 +38,18 @@ export function loadTls(certFile: string | undefined, keyFile: string | undefine
   return { cert, key };
 }
 
+/** How model code is confined, in one line (a warning when it is the permission model alone). */
+function confinementLine(p: Posture): string {
+  const limits = p.limits.addressSpaceBytes ? `, address space ${p.limits.addressSpaceBytes / 1024 ** 3} GiB, CPU ${p.limits.cpuSeconds} s` : ', no OS limits';
+  if (p.mode === 'os') return `  model code: confined as ${p.user}, ${p.network}${limits}; runtime from the ${p.runtime}`;
+  return `  WARNING model code: Node's permission model ALONE (chosen by --confinement permission-only), as ${p.user}, ${p.network}${limits}`;
+}
+
 export async function serveCommand(argv: readonly string[], io: Io): Promise<number> {
-  const { flags, positionals } = parseArgs(argv, { port: 'int', host: 'string', 'tls-cert': 'string', 'tls-key': 'string' });
+  const { flags, positionals } = parseArgs(argv, { port: 'int', host: 'string', 'tls-cert': 'string', 'tls-key': 'string', confinement: 'string' });
   if (flags.help) return printHelp(io, 'serve');
   if (positionals.length) throw cliError('CLI_BAD_ARGUMENT');
-  const config = resolveConfig({ dataDir: flags.data, port: flags.port, host: flags.host });
+  const config = resolveConfig({ dataDir: flags.data, port: flags.port, host: flags.host, confinement: flags.confinement });
   const tls = loadTls(flags['tls-cert'], flags['tls-key']);
   const { created, dataset } = prepareDataDir(config);
   const running = await serve(config, tls ? { server: { https: tls } } : {});
@@ -51,6 +59,7 @@ export async function serveCommand(argv: readonly string[], io: Io): Promise<num
       `  vault: ${dataset.subjects} merchants, version ${dataset.version}${created ? ' (built now)' : ''}`,
       `  regulator's bootstrap key: ${running.platform.bootstrapFile}`,
       `  API description: ${running.url}/openapi.json, viewer: ${running.url}/docs`,
+      confinementLine(running.platform.ctx.executor.posture),
     ].join('\n'),
   );
   await new Promise<void>((resolve) => {

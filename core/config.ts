@@ -10,6 +10,7 @@ export const DEFAULTS = Object.freeze({
   host: '127.0.0.1',
   port: 8787,
   logLevel: 'info',
+  confinement: 'os',
   /** The pilot's first batch. */
   subjects: 1600,
   seed: 20240601,
@@ -24,6 +25,7 @@ const configSchema = z
     host: z.string().min(1),
     port: z.number().int().min(0).max(65535),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    confinement: z.enum(['os', 'permission-only']),
   })
   .strict();
 
@@ -32,6 +34,11 @@ export interface Config {
   readonly host: string;
   readonly port: number;
   readonly logLevel: string;
+  /**
+   * How model code is confined: 'os' (user nobody, own network namespace, OS limits; needs
+   * root) or, only when the operator says so, 'permission-only' (Node's permission model).
+   */
+  readonly confinement: 'os' | 'permission-only';
   /** The government data vault (its own file, opened read-only for runs). */
   readonly vaultPath: string;
   /** The platform's state: organisations, models, runs, budget, the ledger. */
@@ -45,6 +52,7 @@ export interface ConfigInput {
   host?: string | undefined;
   port?: number | undefined;
   logLevel?: string | undefined;
+  confinement?: string | undefined;
 }
 
 export function resolveConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = process.env): Config {
@@ -54,6 +62,7 @@ export function resolveConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = 
     host: flags.host ?? env.DFIX_HOST ?? DEFAULTS.host,
     port: flags.port ?? envPort ?? DEFAULTS.port,
     logLevel: flags.logLevel ?? env.DFIX_LOG_LEVEL ?? DEFAULTS.logLevel,
+    confinement: flags.confinement ?? env.DFIX_CONFINEMENT ?? DEFAULTS.confinement,
   });
   if (!parsed.success) {
     const field = parsed.error.issues[0]?.path.join('.') ?? 'config';

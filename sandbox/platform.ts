@@ -70,7 +70,7 @@ export class Platform {
     const vault = Vault.open(config.vaultPath);
     const state = openPlatformState(config);
     migrate(state.db);
-    const executor = options.executor ?? (await Executor.start({ confinement: options.confinement ?? 'os' }));
+    const executor = options.executor ?? (await Executor.start({ confinement: options.confinement ?? config.confinement }));
     const ctx: RunCtx = {
       db: state.db,
       ledger: state.ledger,

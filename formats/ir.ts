@@ -66,7 +66,7 @@ export interface RegressionIR {
   kind: 'regression';
   locals: Assign[];
   classification: boolean;
-  norm: 'none' | 'logit' | 'softmax' | 'exp' | 'probit' | 'cloglog' | 'loglog' | 'cauchit';
+  norm: 'none' | 'logit' | 'softmax' | 'exp' | 'cloglog' | 'loglog' | 'cauchit';
   tables: { intercept: number; num: { x: Expr; exp: number; coef: number; input: number }[]; cat: { x: Expr; v: number; coef: number; input: number }[] }[];
 }
 

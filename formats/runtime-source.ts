@@ -1,0 +1,473 @@
+// The runtime of compiled modules, as JavaScript source. It is a port of xgb-eval.ts,
+// treeshap.ts, pmml-eval.ts, scaling.ts and reasons.ts (topReasons) written to the
+// platform's rules for model code: function declarations only, no classes, no try, no
+// typed arrays, Map or Set, only Math/Number/Array/isFinite as globals, and never a write
+// to a top-level binding or object (the platform freezes them). The tests hold the two
+// versions to the same answers.
+
+/** Reading a row and ranking reasons (every module). */
+export const COMMON_SOURCE = `
+function readRow(row) {
+  const x = new Array(INPUTS.length);
+  for (let i = 0; i < INPUTS.length; i++) {
+    const v = row[INPUTS[i]];
+    x[i] = typeof v === 'number' && isFinite(v) ? v : null;
+  }
+  return x;
+}
+
+function scaleScore(raw) {
+  if (raw === null || raw !== raw) return null;
+  const link = SCALE[0] === 1 ? Math.log(raw / (1 - raw)) : raw;
+  const s = SCALE[1] + SCALE[2] * link;
+  if (s !== s) return null;
+  const min = SCALE[3], max = SCALE[4], step = SCALE[5];
+  const k = Math.round((s - min) / step);
+  return Math.min(max, Math.max(min, min + (isFinite(k) ? k : s > 0 ? Infinity : -Infinity) * step));
+}
+
+function topReasons(adverse) {
+  const order = [];
+  for (let j = 0; j < adverse.length; j++) if (adverse[j] > 0) order.push(j);
+  order.sort(function (a, b) { return adverse[b] - adverse[a] || a - b; });
+  const out = [];
+  for (let i = 0; i < order.length && i < K; i++) out.push(CODES[order[i]]);
+  return out;
+}
+`;
+
+/** XGBoost trees: float32 evaluation and TreeSHAP (Lundberg, Erion, Lee 2018, Algorithm 2). */
+export const XGB_SOURCE = `
+function nextNode(t, i, v) {
+  if (v === null) return t.defaultLeft[i] ? t.left[i] : t.right[i];
+  return Math.fround(v) < t.value[i] ? t.left[i] : t.right[i];
+}
+
+function margin(x) {
+  let sum = MODEL.base;
+  const trees = MODEL.trees;
+  for (let k = 0; k < trees.length; k++) {
+    const t = trees[k];
+    let i = 0;
+    while (t.left[i] !== -1) i = nextNode(t, i, x[t.feature[i]]);
+    sum = Math.fround(sum + t.value[i]);
+  }
+  return sum;
+}
+
+function rawOutput(x) {
+  const m = margin(x);
+  return MODEL.objective === 'binary:logistic' ? 1 / (1 + Math.exp(-m)) : m;
+}
+
+function extendPath(p, o, d, zero, one, feat) {
+  p.feat[o + d] = feat;
+  p.zero[o + d] = zero;
+  p.one[o + d] = one;
+  p.w[o + d] = d === 0 ? 1 : 0;
+  for (let i = d - 1; i >= 0; i--) {
+    p.w[o + i + 1] += (one * p.w[o + i] * (i + 1)) / (d + 1);
+    p.w[o + i] = (zero * p.w[o + i] * (d - i)) / (d + 1);
+  }
+}
+
+function unwindPath(p, o, d, k) {
+  const one = p.one[o + k], zero = p.zero[o + k];
+  let next = p.w[o + d];
+  for (let i = d - 1; i >= 0; i--) {
+    if (one !== 0) {
+      const tmp = p.w[o + i];
+      p.w[o + i] = (next * (d + 1)) / ((i + 1) * one);
+      next = tmp - (p.w[o + i] * zero * (d - i)) / (d + 1);
+    } else p.w[o + i] = (p.w[o + i] * (d + 1)) / (zero * (d - i));
+  }
+  for (let i = k; i < d; i++) {
+    p.feat[o + i] = p.feat[o + i + 1];
+    p.zero[o + i] = p.zero[o + i + 1];
+    p.one[o + i] = p.one[o + i + 1];
+  }
+}
+
+function unwoundSum(p, o, d, k) {
+  const one = p.one[o + k], zero = p.zero[o + k];
+  let next = p.w[o + d];
+  let total = 0;
+  for (let i = d - 1; i >= 0; i--) {
+    if (one !== 0) {
+      const tmp = (next * (d + 1)) / ((i + 1) * one);
+      total += tmp;
+      next = p.w[o + i] - (tmp * zero * (d - i)) / (d + 1);
+    } else if (zero !== 0) total += p.w[o + i] / zero / ((d - i) / (d + 1));
+  }
+  return total;
+}
+
+function shapRecurse(t, x, phi, p, node, d, po, pz, pone, pfeat) {
+  const o = po + d;
+  for (let i = 0; i < d; i++) {
+    p.feat[o + i] = p.feat[po + i];
+    p.zero[o + i] = p.zero[po + i];
+    p.one[o + i] = p.one[po + i];
+    p.w[o + i] = p.w[po + i];
+  }
+  extendPath(p, o, d, pz, pone, pfeat);
+  const l = t.left[node];
+  if (l === -1) {
+    const v = t.value[node];
+    for (let i = 1; i <= d; i++) {
+      const w = unwoundSum(p, o, d, i);
+      phi[p.feat[o + i]] += w * (p.one[o + i] - p.zero[o + i]) * v;
+    }
+    return;
+  }
+  const f = t.feature[node];
+  const hot = nextNode(t, node, x[f]);
+  const cold = hot === l ? t.right[node] : l;
+  const c = t.cover[node];
+  const hotZero = t.cover[hot] / c;
+  const coldZero = t.cover[cold] / c;
+  let inZero = 1, inOne = 1, k = 0;
+  for (; k <= d; k++) if (p.feat[o + k] === f) break;
+  if (k !== d + 1) {
+    inZero = p.zero[o + k];
+    inOne = p.one[o + k];
+    unwindPath(p, o, d, k);
+    d -= 1;
+  }
+  shapRecurse(t, x, phi, p, hot, d + 1, o, hotZero * inZero, inOne, f);
+  shapRecurse(t, x, phi, p, cold, d + 1, o, coldZero * inZero, 0, f);
+}
+
+function contributions(x) {
+  const phi = new Array(x.length).fill(0);
+  const p = { feat: new Array(PATH).fill(0), zero: new Array(PATH).fill(0), one: new Array(PATH).fill(0), w: new Array(PATH).fill(0) };
+  const trees = MODEL.trees;
+  for (let k = 0; k < trees.length; k++) shapRecurse(trees[k], x, phi, p, 0, 0, 0, 1, 1, -1);
+  return phi;
+}
+
+function reasonsOf(x) {
+  if (K === 0) return [];
+  const phi = contributions(x);
+  const adverse = new Array(CODES.length).fill(0);
+  for (let i = 0; i < phi.length; i++) if (BYKEY[i] >= 0) adverse[BYKEY[i]] -= SIGN * phi[i];
+  return topReasons(adverse);
+}
+`;
+
+/** PMML: expressions, three-valued predicates and the four model kinds (pmml-eval.ts). */
+export const PMML_SOURCE = `
+function fnValue(name, a) {
+  if (name === 'isMissing') return a[0] === null ? 1 : 0;
+  if (name === 'isNotMissing') return a[0] === null ? 0 : 1;
+  for (let i = 0; i < a.length; i++) if (a[i] === null) return null;
+  const x = a[0], y = a[1];
+  let s = 0;
+  switch (name) {
+    case '+': return x + y;
+    case '-': return x - y;
+    case '*': return x * y;
+    case '/': return y === 0 ? null : x / y;
+    case 'min': return Math.min.apply(null, a);
+    case 'max': return Math.max.apply(null, a);
+    case 'sum': for (let i = 0; i < a.length; i++) s += a[i]; return s;
+    case 'avg': for (let i = 0; i < a.length; i++) s += a[i]; return s / a.length;
+    case 'log': return x > 0 ? Math.log10(x) : null;
+    case 'ln': return x > 0 ? Math.log(x) : null;
+    case 'exp': return Math.exp(x);
+    case 'abs': return Math.abs(x);
+    case 'sqrt': return x >= 0 ? Math.sqrt(x) : null;
+    case 'pow': return Math.pow(x, y);
+    case 'floor': return Math.floor(x);
+    case 'ceil': return Math.ceil(x);
+    case 'round': return Math.round(x);
+    case 'equal': return x === y ? 1 : 0;
+    case 'notEqual': return x !== y ? 1 : 0;
+    case 'lessThan': return x < y ? 1 : 0;
+    case 'lessOrEqual': return x <= y ? 1 : 0;
+    case 'greaterThan': return x > y ? 1 : 0;
+    case 'greaterOrEqual': return x >= y ? 1 : 0;
+    case 'and': for (let i = 0; i < a.length; i++) if (a[i] === 0) return 0; return 1;
+    case 'or': for (let i = 0; i < a.length; i++) if (a[i] !== 0) return 1; return 0;
+    case 'not': return x === 0 ? 1 : 0;
+  }
+  return null;
+}
+
+function ev(e, st) {
+  switch (e.op) {
+    case 'in': {
+      const v = st.x[e.i];
+      if (v === null) return e.rep;
+      return e.f32 ? Math.fround(v) : v;
+    }
+    case 'slot': return st.s[e.i];
+    case 'const': return e.v;
+    case 'fn': {
+      let r;
+      if (e.fn === 'if') {
+        const c = ev(e.args[0], st);
+        r = c === null ? null : ev(e.args[c !== 0 ? 1 : 2], st);
+      } else {
+        const a = [];
+        for (let i = 0; i < e.args.length; i++) a.push(ev(e.args[i], st));
+        r = fnValue(e.fn, a);
+        if (r !== null && !isFinite(r)) r = null;
+      }
+      return r === null ? e.mapMissingTo : r;
+    }
+    case 'disc': {
+      const v = ev(e.x, st);
+      if (v === null) return e.mapMissingTo;
+      for (let i = 0; i < e.bins.length; i++) {
+        const b = e.bins[i];
+        const okL = b.l === null || (b.c === 'co' || b.c === 'cc' ? v >= b.l : v > b.l);
+        const okR = b.r === null || (b.c === 'oc' || b.c === 'cc' ? v <= b.r : v < b.r);
+        if (okL && okR) return b.v;
+      }
+      return e.def;
+    }
+    case 'norm': {
+      const v = ev(e.x, st);
+      if (v === null) return e.mapMissingTo;
+      const p = e.pts, first = p[0], last = p[p.length - 1];
+      if (v < first[0] || v > last[0]) {
+        if (e.outliers === 'asMissingValues') return null;
+        if (e.outliers === 'asExtremeValues') return v < first[0] ? first[1] : last[1];
+      }
+      let k = 1;
+      while (k < p.length - 1 && v > p[k][0]) k++;
+      const a = p[k - 1], b = p[k];
+      return a[1] + ((v - a[0]) / (b[0] - a[0])) * (b[1] - a[1]);
+    }
+    case 'map': {
+      const v = ev(e.x, st);
+      if (v === null) return e.mapMissingTo;
+      for (let i = 0; i < e.pairs.length; i++) if (e.pairs[i][0] === v) return e.pairs[i][1];
+      return e.def;
+    }
+  }
+  return null;
+}
+
+function pred(p, st) {
+  switch (p.p) {
+    case 'true': return 1;
+    case 'false': return 0;
+    case 'cmp': {
+      const v = ev(p.x, st);
+      if (v === null) return -1;
+      switch (p.cmp) {
+        case 'eq': return v === p.v ? 1 : 0;
+        case 'ne': return v !== p.v ? 1 : 0;
+        case 'lt': return v < p.v ? 1 : 0;
+        case 'le': return v <= p.v ? 1 : 0;
+        case 'gt': return v > p.v ? 1 : 0;
+        case 'ge': return v >= p.v ? 1 : 0;
+      }
+      return -1;
+    }
+    case 'missing': return (ev(p.x, st) === null) !== p.neg ? 1 : 0;
+    case 'set': {
+      const v = ev(p.x, st);
+      if (v === null) return -1;
+      return (p.vs.indexOf(v) >= 0) !== p.neg ? 1 : 0;
+    }
+    case 'and': {
+      let r = 1;
+      for (let i = 0; i < p.ps.length; i++) { const v = pred(p.ps[i], st); if (v === 0) return 0; if (v === -1) r = -1; }
+      return r;
+    }
+    case 'or': {
+      let r = 0;
+      for (let i = 0; i < p.ps.length; i++) { const v = pred(p.ps[i], st); if (v === 1) return 1; if (v === -1) r = -1; }
+      return r;
+    }
+    case 'xor': {
+      let r = 0;
+      for (let i = 0; i < p.ps.length; i++) { const v = pred(p.ps[i], st); if (v === -1) return -1; r = r ^ v; }
+      return r;
+    }
+    case 'surrogate': {
+      for (let i = 0; i < p.ps.length; i++) { const v = pred(p.ps[i], st); if (v !== -1) return v; }
+      return -1;
+    }
+  }
+  return -1;
+}
+
+function assignAll(locals, st) {
+  for (let i = 0; i < locals.length; i++) st.s[locals[i].slot] = ev(locals[i].x, st);
+}
+
+function scorecard(m, st, diffs) {
+  assignAll(m.locals, st);
+  let total = m.initialScore;
+  for (let c = 0; c < m.chars.length; c++) {
+    const ch = m.chars[c];
+    let hit = false;
+    for (let j = 0; j < ch.attrs.length; j++) {
+      const a = ch.attrs[j];
+      if (pred(a.pred, st) !== 1) continue;
+      const s = ev(a.score, st);
+      if (s === null) return null;
+      total += s;
+      const base = ch.baseline === null ? 0 : ch.baseline;
+      const reason = a.reason !== null ? a.reason : ch.reason;
+      if (reason !== null && diffs !== null) diffs.push([reason, m.algorithm === 'pointsBelow' ? base - s : s - base]);
+      hit = true;
+      break;
+    }
+    if (!hit) return null;
+  }
+  return total;
+}
+
+function regression(m, st) {
+  assignAll(m.locals, st);
+  const ys = [];
+  for (let t = 0; t < m.tables.length; t++) {
+    const tb = m.tables[t];
+    let y = tb.intercept;
+    for (let i = 0; i < tb.num.length; i++) {
+      const p = tb.num[i];
+      const v = ev(p.x, st);
+      if (v === null) return null;
+      y += p.coef * (p.exp === 1 ? v : Math.pow(v, p.exp));
+    }
+    for (let i = 0; i < tb.cat.length; i++) {
+      const p = tb.cat[i];
+      const v = ev(p.x, st);
+      if (v === null) return null;
+      if (v === p.v) y += p.coef;
+    }
+    ys.push(y);
+  }
+  const y0 = ys[0];
+  switch (m.norm) {
+    case 'none': return y0;
+    case 'logit': return 1 / (1 + Math.exp(-y0));
+    case 'softmax': {
+      if (ys.length === 1) return 1 / (1 + Math.exp(-y0));
+      const mx = Math.max.apply(null, ys);
+      let s = 0;
+      for (let i = 0; i < ys.length; i++) s += Math.exp(ys[i] - mx);
+      return Math.exp(y0 - mx) / s;
+    }
+    case 'exp': return Math.exp(y0);
+    case 'cloglog': return 1 - Math.exp(-Math.exp(y0));
+    case 'loglog': return Math.exp(-Math.exp(-y0));
+    case 'cauchit': return 0.5 + Math.atan(y0) / Math.PI;
+  }
+  return null;
+}
+
+function tree(m, st) {
+  assignAll(m.locals, st);
+  let node = m.nodes[0];
+  if (pred(node.pred, st) !== 1) return null;
+  for (;;) {
+    if (node.kids.length === 0) return node.score;
+    let next = null;
+    for (let i = 0; i < node.kids.length; i++) {
+      const kid = m.nodes[node.kids[i]];
+      const v = pred(kid.pred, st);
+      if (v === 1) { next = kid; break; }
+      if (v === -1) {
+        if (m.missing === 'lastPrediction') return node.score;
+        if (m.missing === 'nullPrediction') return null;
+        if (m.missing === 'defaultChild') { next = m.nodes[node.dflt]; break; }
+      }
+    }
+    if (next === null) return m.noTrue === 'returnLastPrediction' ? node.score : null;
+    node = next;
+  }
+}
+
+function mining(m, st) {
+  assignAll(m.locals, st);
+  let acc = 0, wsum = 0, n = 0, last = null;
+  const vals = [], counts = [];
+  for (let i = 0; i < m.segs.length; i++) {
+    const s = m.segs[i];
+    if (pred(s.pred, st) !== 1) continue;
+    const v = modelValue(s.model, st);
+    if (m.method === 'modelChain') {
+      if (s.out >= 0) st.s[s.out] = v;
+      last = v;
+      continue;
+    }
+    if (v === null) return null;
+    n++;
+    if (m.method === 'majorityVote') {
+      const at = vals.indexOf(v);
+      if (at < 0) { vals.push(v); counts.push(1); } else counts[at]++;
+    } else if (m.method === 'weightedAverage') { acc += s.weight * v; wsum += s.weight; }
+    else acc += v;
+  }
+  switch (m.method) {
+    case 'modelChain': return last;
+    case 'sum': return n === 0 ? null : acc;
+    case 'average': return n === 0 ? null : acc / n;
+    case 'weightedAverage': return wsum === 0 ? null : acc / wsum;
+    case 'majorityVote': {
+      let best = null, most = 0;
+      for (let i = 0; i < vals.length; i++) if (counts[i] > most) { best = vals[i]; most = counts[i]; }
+      return best;
+    }
+  }
+  return null;
+}
+
+function modelValue(m, st) {
+  switch (m.kind) {
+    case 'scorecard': return scorecard(m, st, null);
+    case 'regression': return regression(m, st);
+    case 'tree': return tree(m, st);
+    case 'mining': return mining(m, st);
+  }
+  return null;
+}
+
+function state(x) {
+  const st = { x: x, s: new Array(SLOTS).fill(null) };
+  assignAll(PRELUDE, st);
+  return st;
+}
+
+function rawOutput(x) {
+  return modelValue(MODEL, state(x));
+}
+
+function reasonsOf(x) {
+  if (K === 0) return [];
+  const adverse = new Array(CODES.length).fill(0);
+  if (MODEL.kind === 'scorecard') {
+    if (!MODEL.useReasonCodes) return [];
+    const diffs = [];
+    if (scorecard(MODEL, state(x), diffs) === null) return [];
+    for (let i = 0; i < diffs.length; i++) { const j = BYKEY[diffs[i][0]]; if (j >= 0) adverse[j] += diffs[i][1]; }
+    return topReasons(adverse);
+  }
+  if (MODEL.kind !== 'regression' || rawOutput(x) === null) return [];
+  const st = state(x);
+  const tb = MODEL.tables[0];
+  const c = new Array(x.length).fill(0);
+  for (let i = 0; i < tb.num.length; i++) {
+    const p = tb.num[i];
+    if (p.input < 0) continue;
+    const v = ev(p.x, st);
+    if (v === null) continue;
+    c[p.input] += p.coef * (Math.pow(v, p.exp) - Math.pow(BASELINE[p.input], p.exp));
+  }
+  for (let i = 0; i < tb.cat.length; i++) {
+    const p = tb.cat[i];
+    if (p.input < 0) continue;
+    const v = ev(p.x, st);
+    if (v === null) continue;
+    c[p.input] += p.coef * ((v === p.v ? 1 : 0) - (BASELINE[p.input] === p.v ? 1 : 0));
+  }
+  for (let i = 0; i < c.length; i++) if (BYKEY[i] >= 0) adverse[BYKEY[i]] -= SIGN * c[i];
+  return topReasons(adverse);
+}
+`;

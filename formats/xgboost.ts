@@ -10,7 +10,8 @@ import type { FormatIR, XgbIR, XgbTree } from './ir.js';
 import { LIMITS } from './limits.js';
 
 const ints = z.array(z.number().int());
-const nums = z.array(z.number());
+// any number, infinities included: they are refused below with FORMAT_NUMBER_INVALID naming where
+const nums = z.array(z.custom<number>((v) => typeof v === 'number'));
 
 const treeSchema = z.object({
   left_children: ints,

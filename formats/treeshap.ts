@@ -3,6 +3,7 @@
 // the weights, as XGBoost's pred_contribs computes it (src/predictor/cpu_treeshap.cc).
 // The compiled module carries the same algorithm as source (runtime-source.ts).
 import type { XgbIR, XgbTree } from './ir.js';
+import { leafShapTree, leafTables, type LeafTables } from './treeshap-leaf.js';
 
 const f32 = Math.fround;
 
@@ -123,10 +124,13 @@ export interface ShapWork {
   path: Path;
   means: number[][];
   expected: number;
+  /** leaf tables (treeshap-leaf.ts), or null to use Algorithm 2 throughout */
+  tables: LeafTables | null;
+  dir: Int32Array;
 }
 
-/** Buffers and node means for a model; reuse across rows. */
-export function shapWork(m: XgbIR): ShapWork {
+/** Buffers, node means and (unless `algorithm2`) leaf tables for a model; reuse across rows. */
+export function shapWork(m: XgbIR, algorithm2 = false): ShapWork {
   let maxDepth = 0;
   for (const t of m.trees) maxDepth = Math.max(maxDepth, treeDepth(t));
   const size = ((maxDepth + 2) * (maxDepth + 3)) / 2 + maxDepth + 2;
@@ -134,7 +138,9 @@ export function shapWork(m: XgbIR): ShapWork {
   const means = m.trees.map(nodeMeans);
   let expected = m.base;
   for (const mm of means) expected += mm[0] as number;
-  return { path, means, expected };
+  let nodes = 1;
+  for (const t of m.trees) nodes = Math.max(nodes, t.left.length);
+  return { path, means, expected, tables: algorithm2 ? null : leafTables(m), dir: new Int32Array(nodes) };
 }
 
 export function treeDepth(t: XgbTree): number {
@@ -158,7 +164,33 @@ export function treeDepth(t: XgbTree): number {
 export function treeShap(m: XgbIR, x: readonly (number | null)[], work: ShapWork = shapWork(m)): Float64Array {
   const n = x.length;
   const phi = new Float64Array(n + 1);
-  for (const t of m.trees) recurse(t, x, phi, work.path, 0, 0, 0, 1, 1, -1);
+  m.trees.forEach((t, k) => {
+    const tt = work.tables?.trees[k];
+    if (tt) leafShapTree(t, tt, x, phi, work.dir);
+    else recurse(t, x, phi, work.path, 0, 0, 0, 1, 1, -1);
+  });
   phi[n] = work.expected;
   return phi;
+}
+
+/**
+ * SHAP values of many rows at once (rows x (inputs + 1), row-major), tree by tree so that
+ * each tree's tables stay in cache: the same numbers as treeShap row by row.
+ */
+export function treeShapMany(m: XgbIR, xs: readonly (readonly (number | null)[])[], work: ShapWork = shapWork(m)): Float64Array[] {
+  const out = xs.map((x) => {
+    const phi = new Float64Array(x.length + 1);
+    phi[x.length] = work.expected;
+    return phi;
+  });
+  m.trees.forEach((t, k) => {
+    const tt = work.tables?.trees[k];
+    for (let r = 0; r < xs.length; r++) {
+      const x = xs[r] as readonly (number | null)[];
+      const phi = out[r] as Float64Array;
+      if (tt) leafShapTree(t, tt, x, phi, work.dir);
+      else recurse(t, x, phi, work.path, 0, 0, 0, 1, 1, -1);
+    }
+  });
+  return out;
 }

@@ -28,8 +28,12 @@ describe.each(MODELS)('XGBoost fixture %s', (name) => {
     });
   });
 
-  it('TreeSHAP matches pred_contribs within 1e-5 on every row', () => {
-    const work = shapWork(m);
+  it.each([
+    ['leaf tables', false],
+    ['Algorithm 2', true],
+  ])('TreeSHAP (%s) matches pred_contribs within 1e-5 on every row', (_, algorithm2) => {
+    const work = shapWork(m, algorithm2);
+    expect(work.tables === null).toBe(algorithm2);
     exp.rows.forEach((r, i) => {
       const phi = treeShap(m, r, work);
       const want = exp.contribs[i] as number[];

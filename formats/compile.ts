@@ -47,6 +47,21 @@ const KEYS = new Set<string>([
   'left', 'right', 'feature', 'value', 'defaultLeft', 'cover',
 ]);
 
+/** w(k, m) = k! (m-k-1)! / m! for m = 0..maxM, k < m: the Shapley weights of TreeSHAP. */
+export function shapWeights(maxM: number): number[][] {
+  const out: number[][] = [];
+  for (let m = 0; m <= maxM; m++) {
+    const row: number[] = [];
+    for (let k = 0; k < m; k++) {
+      let c = 1; // C(m-1, k)
+      for (let j = 1; j <= k; j++) c = (c * (m - 1 - k + j)) / j;
+      row.push(1 / (m * c));
+    }
+    out.push(row);
+  }
+  return out;
+}
+
 function bad(where: string): never {
   throw formatError('FORMAT_MALFORMED', { detail: `compile:${where}` });
 }
@@ -112,7 +127,8 @@ export function compileModule(ir: FormatIR, scaling: Scaling, lattice: Lattice, 
     let depth = 0;
     for (const t of m.trees) depth = Math.max(depth, treeDepth(t));
     consts.push(['MODEL', literal({ kind: 'xgb', objective: m.objective, base: m.base, trees: m.trees })]);
-    consts.push(['PATH', numberSource(((depth + 2) * (depth + 3)) / 2 + depth + 2)]);
+    consts.push(['PATH', numberSource(depth + 2)]);
+    consts.push(['SHAPW', literal(shapWeights(depth + 1))]);
     runtime = XGB_SOURCE;
   } else {
     consts.push(['MODEL', literal(ir.model)]);

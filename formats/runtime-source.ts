@@ -1,5 +1,6 @@
 // The runtime of compiled modules, as JavaScript source. It is a port of xgb-eval.ts,
-// treeshap.ts, pmml-eval.ts, scaling.ts and reasons.ts (topReasons) written to the
+// pmml-eval.ts, scaling.ts and reasons.ts (topReasons), and TreeSHAP by per-leaf
+// polynomials (the values of treeshap.ts without its tables), written to the
 // platform's rules for model code: function declarations only, no classes, no try, no
 // typed arrays, Map or Set, only Math/Number/Array/isFinite as globals, and never a write
 // to a top-level binding or object (the platform freezes them). The tests hold the two
@@ -36,7 +37,7 @@ function topReasons(adverse) {
 }
 `;
 
-/** XGBoost trees: float32 evaluation and TreeSHAP (Lundberg, Erion, Lee 2018, Algorithm 2). */
+/** XGBoost trees: float32 evaluation and exact TreeSHAP (Lundberg, Erion, Lee 2018). */
 export const XGB_SOURCE = `
 function nextNode(t, i, v) {
   if (v === null) return t.defaultLeft[i] ? t.left[i] : t.right[i];
@@ -60,89 +61,72 @@ function rawOutput(x) {
   return MODEL.objective === 'binary:logistic' ? 1 / (1 + Math.exp(-m)) : m;
 }
 
-function extendPath(p, o, d, zero, one, feat) {
-  p.feat[o + d] = feat;
-  p.zero[o + d] = zero;
-  p.one[o + d] = one;
-  p.w[o + d] = d === 0 ? 1 : 0;
-  for (let i = d - 1; i >= 0; i--) {
-    p.w[o + i + 1] += (one * p.w[o + i] * (i + 1)) / (d + 1);
-    p.w[o + i] = (zero * p.w[o + i] * (d - i)) / (d + 1);
+// TreeSHAP per leaf (the values of Algorithm 2, Lundberg, Erion, Lee 2018): for a leaf
+// of value v whose path splits on the distinct features F (m of them), z_j the product of
+// the cover ratios of the splits on j, o_j = 1 if the row follows them all, O = {j: o_j = 1},
+// R(t) = prod_{j in O} (t + z_j), c = prod_{j not in O} z_j, W(P) = sum_k w(k, m) P_k with
+// w(k, m) = k! (m-k-1)! / m!:
+//   j not in O: phi_j -= v c W(R);   j in O: phi_j += v (1 - z_j) c W(R / (t + z_j)).
+function leafShap(phi, v, st) {
+  const m = st.m;
+  const w = SHAPW[m];
+  const r = st.r;
+  r[0] = 1;
+  let deg = 0, c = 1;
+  for (let j = 0; j < m; j++) {
+    const z = st.z[j];
+    if (st.o[j] === 1) {
+      r[deg + 1] = 0;
+      for (let k = deg + 1; k >= 1; k--) r[k] = r[k] * z + r[k - 1];
+      r[0] = r[0] * z;
+      deg++;
+    } else c *= z;
+  }
+  let wr = 0;
+  for (let k = 0; k <= deg && k < m; k++) wr += w[k] * r[k];
+  const q = st.q;
+  for (let j = 0; j < m; j++) {
+    if (st.o[j] !== 1) { phi[st.f[j]] -= v * c * wr; continue; }
+    // q = r / (t + z_j), synthetic division from the top
+    const z = st.z[j];
+    q[deg - 1] = r[deg];
+    for (let k = deg - 1; k >= 1; k--) q[k - 1] = r[k] - z * q[k];
+    let wq = 0;
+    for (let k = 0; k < deg; k++) wq += w[k] * q[k];
+    phi[st.f[j]] += v * (1 - z) * c * wq;
   }
 }
 
-function unwindPath(p, o, d, k) {
-  const one = p.one[o + k], zero = p.zero[o + k];
-  let next = p.w[o + d];
-  for (let i = d - 1; i >= 0; i--) {
-    if (one !== 0) {
-      const tmp = p.w[o + i];
-      p.w[o + i] = (next * (d + 1)) / ((i + 1) * one);
-      next = tmp - (p.w[o + i] * zero * (d - i)) / (d + 1);
-    } else p.w[o + i] = (p.w[o + i] * (d + 1)) / (zero * (d - i));
-  }
-  for (let i = k; i < d; i++) {
-    p.feat[o + i] = p.feat[o + i + 1];
-    p.zero[o + i] = p.zero[o + i + 1];
-    p.one[o + i] = p.one[o + i + 1];
-  }
-}
-
-function unwoundSum(p, o, d, k) {
-  const one = p.one[o + k], zero = p.zero[o + k];
-  let next = p.w[o + d];
-  let total = 0;
-  for (let i = d - 1; i >= 0; i--) {
-    if (one !== 0) {
-      const tmp = (next * (d + 1)) / ((i + 1) * one);
-      total += tmp;
-      next = p.w[o + i] - (tmp * zero * (d - i)) / (d + 1);
-    } else if (zero !== 0) total += p.w[o + i] / zero / ((d - i) / (d + 1));
-  }
-  return total;
-}
-
-function shapRecurse(t, x, phi, p, node, d, po, pz, pone, pfeat) {
-  const o = po + d;
-  for (let i = 0; i < d; i++) {
-    p.feat[o + i] = p.feat[po + i];
-    p.zero[o + i] = p.zero[po + i];
-    p.one[o + i] = p.one[po + i];
-    p.w[o + i] = p.w[po + i];
-  }
-  extendPath(p, o, d, pz, pone, pfeat);
+function shapNode(t, x, phi, st, node) {
   const l = t.left[node];
-  if (l === -1) {
-    const v = t.value[node];
-    for (let i = 1; i <= d; i++) {
-      const w = unwoundSum(p, o, d, i);
-      phi[p.feat[o + i]] += w * (p.one[o + i] - p.zero[o + i]) * v;
-    }
-    return;
-  }
+  if (l === -1) { if (st.m > 0) leafShap(phi, t.value[node], st); return; }
   const f = t.feature[node];
   const hot = nextNode(t, node, x[f]);
-  const cold = hot === l ? t.right[node] : l;
-  const c = t.cover[node];
-  const hotZero = t.cover[hot] / c;
-  const coldZero = t.cover[cold] / c;
-  let inZero = 1, inOne = 1, k = 0;
-  for (; k <= d; k++) if (p.feat[o + k] === f) break;
-  if (k !== d + 1) {
-    inZero = p.zero[o + k];
-    inOne = p.one[o + k];
-    unwindPath(p, o, d, k);
-    d -= 1;
+  const cover = t.cover[node];
+  let p = -1;
+  for (let j = 0; j < st.m; j++) if (st.f[j] === f) { p = j; break; }
+  for (let side = 0; side < 2; side++) {
+    const child = side === 0 ? l : t.right[node];
+    const ratio = t.cover[child] / cover;
+    const follows = child === hot ? 1 : 0;
+    if (p < 0) {
+      st.f[st.m] = f; st.z[st.m] = ratio; st.o[st.m] = follows; st.m++;
+      shapNode(t, x, phi, st, child);
+      st.m--;
+    } else {
+      const z0 = st.z[p], o0 = st.o[p];
+      st.z[p] = z0 * ratio; st.o[p] = o0 & follows;
+      shapNode(t, x, phi, st, child);
+      st.z[p] = z0; st.o[p] = o0;
+    }
   }
-  shapRecurse(t, x, phi, p, hot, d + 1, o, hotZero * inZero, inOne, f);
-  shapRecurse(t, x, phi, p, cold, d + 1, o, coldZero * inZero, 0, f);
 }
 
 function contributions(x) {
   const phi = new Array(x.length).fill(0);
-  const p = { feat: new Array(PATH).fill(0), zero: new Array(PATH).fill(0), one: new Array(PATH).fill(0), w: new Array(PATH).fill(0) };
+  const st = { m: 0, f: new Array(PATH).fill(0), z: new Array(PATH).fill(0), o: new Array(PATH).fill(0), r: new Array(PATH + 1).fill(0), q: new Array(PATH + 1).fill(0) };
   const trees = MODEL.trees;
-  for (let k = 0; k < trees.length; k++) shapRecurse(trees[k], x, phi, p, 0, 0, 0, 1, 1, -1);
+  for (let k = 0; k < trees.length; k++) shapNode(trees[k], x, phi, st, 0);
   return phi;
 }
 

@@ -47,6 +47,21 @@ describe.each(CASES)('compiled %s', (name, scaling, lattice) => {
   });
 });
 
+describe.each(CASES)('the compiled module\'s TreeSHAP, %s', (name, scaling, lattice) => {
+  it('matches XGBoost pred_contribs within 1e-5 on every fixture row', async () => {
+    const ir = parseXgboostJson(fixtureBytes(`${name}.model.json`), catalog());
+    const exp = expected(name);
+    // the module's own contributions(), exported for this test only
+    const src = compileModule(ir, scaling, lattice, {}, 3).replace('export function score', 'function score') + '\nexport function contribs(row) { return contributions(readRow(row)); }\n';
+    const mod = (await import(`data:text/javascript,${encodeURIComponent(src)}`)) as { contribs: (r: unknown) => number[] };
+    exp.rows.forEach((r, i) => {
+      const phi = mod.contribs(rowObject(exp.fields, r));
+      const want = exp.contribs[i] as number[];
+      for (let j = 0; j < phi.length; j++) expect(Math.abs((phi[j] as number) - (want[j] as number)), `row ${i} col ${j}`).toBeLessThan(1e-5);
+    });
+  });
+});
+
 describe('compiler hygiene', () => {
   it('writes numbers that read back exactly', () => {
     for (const n of [0, -0, 1, -1.5, 0.1, 1 / 3, 5e-324, 1.7976931348623157e308, Math.fround(0.1), -123456789.123456789]) {

@@ -2,6 +2,7 @@
 // of a production credit model) parsed, compiled and scored in plain Node, against the
 // hand-written reference scorecard on the same number of rows; and per-merchant TreeSHAP
 // (target: at least 2,000 merchants/s).
+import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { catalog, type Field } from '../datasets/catalog.js';
@@ -100,61 +101,47 @@ async function load(source: string): Promise<ScoreFn> {
   return ((await import(`data:text/javascript,${encodeURIComponent(source)}`)) as { score: ScoreFn }).score;
 }
 
-export async function benchFormats(ctx: BenchContext): Promise<Figure[]> {
-  const figures: Figure[] = [];
+/** The 40 features of the benchmark models: the first numeric, model-readable catalog fields. */
+export function benchFields(): string[] {
   const numeric = catalog().filter((f: Field) => f.modelReadable && ['integer', 'decimal', 'boolean'].includes(f.type));
-  const fields = numeric.slice(0, FEATURES).map((f) => f.name);
-  const n = ctx.subjects;
-  const rows = toRows(fields, dummyMatrix(fields, n, 1).data);
-  const json = syntheticXgboost(fields, dummyMatrix(fields, 512, 2).data);
+  return numeric.slice(0, FEATURES).map((f) => f.name);
+}
 
+const perSec = (ms: number, count: number) => (count / ms) * 1000;
+
+function loop(fn: ScoreFn, rs: readonly Row[]): () => void {
+  return () => {
+    let s = 0;
+    for (const r of rs) s += fn(r).score ?? 0;
+    if (s === -1) throw new Error('unreachable');
+  };
+}
+
+/** Parse, compile, score and explain one model; ratios against the hand-written baseline (rows/s). */
+async function benchModel(label: string, json: string, rows: readonly Row[], baseline: number): Promise<Figure[]> {
+  const figures: Figure[] = [];
+  const n = rows.length;
   const parseMs = timeMedian(3, () => parseXgboostJson(json, catalog()));
-  figures.push(figure('formats.parse (300 trees, 40 features)', parseMs, 'ms', null, `${(json.length / 1024 / 1024).toFixed(2)} MB of JSON`));
   const ir = parseXgboostJson(json, catalog());
+  const m = ir.model as XgbIR;
+  const leaves = m.trees.reduce((a, t) => a + t.left.filter((l) => l === -1).length, 0);
+  figures.push(figure(`formats.${label}.parse`, parseMs, 'ms', null, `${(json.length / 1024 / 1024).toFixed(2)} MB of JSON; ${m.trees.length} trees, ${leaves} leaves`));
+  const fields = ir.inputs;
   const map = Object.fromEntries(fields.map((f, i) => [f, `R${String(i % 10).padStart(2, '0')}_CODE`]));
   const scaling = { method: 'pdo', offset: 600, pdo: 50, odds: 'good:bad', predicts: 'bad' } as const;
   const lattice = { min: 300, max: 900, step: 10 };
   let source = '';
   const compileMs = timeMedian(3, () => (source = compileModule(ir, scaling, lattice, map, 3)));
-  figures.push(
-    figure('formats.compile', compileMs, 'ms', null, `${Math.round(source.length / 1024)} KB of source; the package limit is ${MAX_SOURCE_BYTES / 1024} KB`),
-  );
+  figures.push(figure(`formats.${label}.compile`, compileMs, 'ms', null, `${Math.round(source.length / 1024)} KB of source; the package limit is ${MAX_SOURCE_BYTES / 1024} KB`));
   const withReasons = await load(source);
   const scoreOnly = await load(compileModule(ir, scaling, lattice, map, 0));
-
-  // baseline: the hand-written reference scorecard, same number of rows, same loop
-  const refDir = path.resolve('models/examples/merchant-scorecard');
-  const ref = ((await import(pathToFileURL(path.join(refDir, 'model.js')).href)) as { score: ScoreFn }).score;
-  const refFields = ['business_age_months', 'annual_report_filed', 'si_arrears_months_24m', 'rent_late_months_12m', 'tax_credit_rating', 'enforcement_cases_active', 'lawsuits_defendant_36m', 'tax_sales_growth_yoy', 'zero_filing_months_12m', 'elec_late_payments_24m', 'late_filing_count_24m'];
-  const refRows = toRows(refFields, dummyMatrix(refFields, n, 1).data);
-  const loop = (fn: ScoreFn, rs: readonly Row[]) => () => {
-    let s = 0;
-    for (const r of rs) s += fn(r).score ?? 0;
-    if (s === -1) throw new Error('unreachable');
-  };
-  const perSec = (ms: number, count: number) => (count / ms) * 1000;
-  const baseline = perSec(timeMedian(3, loop(ref, refRows)), n);
-  figures.push(figure('formats.baseline hand-written scorecard', baseline, 'rows/s', null, `${n} rows, plain Node`));
   const plain = perSec(timeMedian(3, loop(scoreOnly, rows)), n);
-  figures.push(figure('formats.compiled xgboost score, no reasons', plain, 'rows/s', baseline, '300 trees, depth 6, plain Node'));
-
-  const m = ir.model as XgbIR;
-  const few = rows.slice(0, Math.min(SHAP_ROWS, n));
+  figures.push(figure(`formats.${label}.score (compiled, no reasons)`, plain, 'rows/s', baseline, `${n} rows, plain Node; baseline: the hand-written scorecard`));
   const fewer = rows.slice(0, Math.min(MODULE_SHAP_ROWS, n));
   const scored = perSec(timeMedian(1, loop(withReasons, fewer)), fewer.length);
-  figures.push(figure('formats.compiled xgboost score + 3 reasons', scored, 'merchants/s', plain, `per-leaf polynomial TreeSHAP in the module (no tables); ${fewer.length} merchants`));
-  const tablesMs = timeMedian(1, () => shapWork(m));
-  const work = shapWork(m);
+  figures.push(figure(`formats.${label}.score + 3 reasons (compiled)`, scored, 'merchants/s', plain, `TreeSHAP by per-leaf polynomials in the module, vs its score alone; ${fewer.length} merchants`));
+  const few = rows.slice(0, Math.min(SHAP_ROWS, n));
   const xs = few.map((r) => fields.map((f) => r[f] ?? null));
-  const shap = perSec(
-    timeMedian(3, () => {
-      for (const x of xs) treeShap(m, x, work);
-    }),
-    few.length,
-  );
-  figures.push(figure('formats.treeshap per merchant (TS)', shap, 'merchants/s', plain, `leaf tables built in ${Math.round(tablesMs)} ms; target >= 2000; ${few.length} merchants`));
-  const batch = perSec(timeMedian(3, () => treeShapMany(m, xs, work)), few.length);
-  figures.push(figure('formats.treeshap batched (TS)', batch, 'merchants/s', plain, `tree by tree over ${few.length} merchants; target >= 2000`));
   const alg2 = shapWork(m, true);
   const few2 = xs.slice(0, 200);
   const alg2Rate = perSec(
@@ -163,6 +150,38 @@ export async function benchFormats(ctx: BenchContext): Promise<Figure[]> {
     }),
     few2.length,
   );
-  figures.push(figure('formats.treeshap Algorithm 2 (TS)', alg2Rate, 'merchants/s', shap, `${few2.length} merchants; ratio against leaf tables`));
+  figures.push(figure(`formats.${label}.treeshap Algorithm 2 (TS)`, alg2Rate, 'merchants/s', null, `the reference implementation; ${few2.length} merchants`));
+  const tablesMs = timeMedian(1, () => shapWork(m));
+  const work = shapWork(m);
+  const shap = perSec(
+    timeMedian(3, () => {
+      for (const x of xs) treeShap(m, x, work);
+    }),
+    few.length,
+  );
+  figures.push(figure(`formats.${label}.treeshap per merchant (TS)`, shap, 'merchants/s', alg2Rate, `leaf tables (built in ${Math.round(tablesMs)} ms) vs Algorithm 2; target >= 2000; ${few.length} merchants`));
+  const batch = perSec(timeMedian(3, () => treeShapMany(m, xs, work)), few.length);
+  figures.push(figure(`formats.${label}.treeshap batched (TS)`, batch, 'merchants/s', alg2Rate, `tree by tree, vs Algorithm 2; target >= 2000; ${few.length} merchants`));
+  return figures;
+}
+
+export async function benchFormats(ctx: BenchContext): Promise<Figure[]> {
+  const fields = benchFields();
+  const n = ctx.subjects;
+  const rows = toRows(fields, dummyMatrix(fields, n, 1).data);
+
+  // baseline: the hand-written reference scorecard, same number of rows, same loop
+  const refDir = path.resolve('models/examples/merchant-scorecard');
+  const ref = ((await import(pathToFileURL(path.join(refDir, 'model.js')).href)) as { score: ScoreFn }).score;
+  const refFields = ['business_age_months', 'annual_report_filed', 'si_arrears_months_24m', 'rent_late_months_12m', 'tax_credit_rating', 'enforcement_cases_active', 'lawsuits_defendant_36m', 'tax_sales_growth_yoy', 'zero_filing_months_12m', 'elec_late_payments_24m', 'late_filing_count_24m'];
+  const refRows = toRows(refFields, dummyMatrix(refFields, n, 1).data);
+  const baseline = perSec(timeMedian(3, loop(ref, refRows)), n);
+  const figures = [figure('formats.baseline hand-written scorecard', baseline, 'rows/s', null, `${n} rows, plain Node`)];
+
+  // XGBoost 1.7.4, 300 rounds of depth 6 on dummy rows (test/fixtures/formats/make.py)
+  const trained = fs.readFileSync(path.resolve('test/fixtures/formats/xgb-bench300.model.json'), 'utf8');
+  figures.push(...(await benchModel('xgb300-trained', trained, rows, baseline)));
+  // the worst case of that shape: every tree full (64 leaves)
+  figures.push(...(await benchModel('xgb300-full', syntheticXgboost(fields, dummyMatrix(fields, 512, 2).data), rows, baseline)));
   return figures;
 }

@@ -30,19 +30,20 @@ export interface TreeTables {
   leafNode: Int32Array;
   featStart: Int32Array;
   gStart: Int32Array;
-  /** per leaf feature: input index, z_j, v / z_j */
+  /** per leaf: its value v */
+  value: Float64Array;
+  /** per leaf feature: input index, and v (1 - z_j) / z_j */
   feats: Int32Array;
-  z: Float64Array;
-  vz: Float64Array;
+  a1: Float64Array;
   /** per leaf: G(P) for every mask P of its d features */
   g: Float64Array;
 }
 
 interface Leaf {
   node: number;
+  value: number;
   feats: number[];
-  z: number[];
-  vz: number[];
+  a1: number[];
   g: Float64Array;
 }
 
@@ -99,7 +100,7 @@ function leafTable(t: XgbTree, path: number[], leaf: number): Leaf | null {
     g[mask] = s * scale;
   }
   const v = t.value[leaf] as number;
-  return { node: leaf, feats, z, vz: z.map((zj) => v / zj), g };
+  return { node: leaf, value: v, feats, a1: z.map((zj) => (v * (1 - zj)) / zj), g };
 }
 
 /** Builds the leaf tables of a model, or null if they would be too large. */
@@ -164,9 +165,9 @@ function flatten(leaves: Leaf[], posOf: Int32Array): TreeTables {
     leafNode: Int32Array.from(leaves.map((l) => l.node)),
     featStart,
     gStart,
+    value: Float64Array.from(leaves.map((l) => l.value)),
     feats: Int32Array.from(leaves.flatMap((l) => l.feats)),
-    z: Float64Array.from(leaves.flatMap((l) => l.z)),
-    vz: Float64Array.from(leaves.flatMap((l) => l.vz)),
+    a1: Float64Array.from(leaves.flatMap((l) => l.a1)),
     g: new Float64Array(gStart[n] as number),
   };
   leaves.forEach((l, i) => t.g.set(l.g, gStart[i] as number));
@@ -192,16 +193,18 @@ export function leafShapTree(t: XgbTree, tt: TreeTables, x: readonly (number | n
     cleared[l] = c | (goLeft ? 0 : bit);
     cleared[t.right[i] as number] = c | (goLeft ? bit : 0);
   }
-  const { leafNode, featStart, gStart, feats, z, vz, g } = tt;
+  const { leafNode, featStart, gStart, value, feats, a1, g } = tt;
   for (let l = 0; l < tt.leaves; l++) {
     const f0 = featStart[l] as number;
     const d = (featStart[l + 1] as number) - f0;
     const o = ((1 << d) - 1) & ~(cleared[leafNode[l] as number] as number);
     const gb = gStart[l] as number;
+    // j not in O: phi_j += v (0 - z_j) G(O) / z_j = -v G(O); j in O: v (1 - z_j) / z_j * G(O \ {j})
+    const out = (value[l] as number) * (g[gb + o] as number);
     for (let i = 0; i < d; i++) {
-      const fi = f0 + i;
-      const f = feats[fi] as number;
-      phi[f] = (phi[f] as number) + (vz[fi] as number) * (((o >> i) & 1) - (z[fi] as number)) * (g[gb + (o & ~(1 << i))] as number);
+      const f = feats[f0 + i] as number;
+      if ((o >> i) & 1) phi[f] = (phi[f] as number) + (a1[f0 + i] as number) * (g[gb + (o ^ (1 << i))] as number);
+      else phi[f] = (phi[f] as number) - out;
     }
   }
 }

@@ -8,7 +8,7 @@ import { xgbMargin, xgbOutput } from '../../formats/xgb-eval.js';
 import { parseXgboostJson } from '../../formats/xgboost.js';
 import { expected, fixtureBytes } from './helpers.js';
 
-const MODELS = ['xgb-logistic', 'xgb-logitraw', 'xgb-regression'] as const;
+const MODELS = ['xgb-logistic', 'xgb-logitraw', 'xgb-regression', 'xgb-bench300'] as const;
 
 describe.each(MODELS)('XGBoost fixture %s', (name) => {
   const ir = parseXgboostJson(fixtureBytes(`${name}.model.json`), catalog());

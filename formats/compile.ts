@@ -47,19 +47,32 @@ const KEYS = new Set<string>([
   'left', 'right', 'feature', 'value', 'defaultLeft', 'cover',
 ]);
 
-/** w(k, m) = k! (m-k-1)! / m! for m = 0..maxM, k < m: the Shapley weights of TreeSHAP. */
-export function shapWeights(maxM: number): number[][] {
-  const out: number[][] = [];
-  for (let m = 0; m <= maxM; m++) {
-    const row: number[] = [];
-    for (let k = 0; k < m; k++) {
-      let c = 1; // C(m-1, k)
-      for (let j = 1; j <= k; j++) c = (c * (m - 1 - k + j)) / j;
-      row.push(1 / (m * c));
+/**
+ * Gauss-Legendre nodes and weights on [0, 1] with n points (exact for polynomials of degree
+ * 2n - 1): the roots of the Legendre polynomial P_n by Newton's method from Chebyshev guesses.
+ */
+export function gaussLegendre01(n: number): [number[], number[]] {
+  const xs: number[] = [];
+  const ws: number[] = [];
+  for (let i = 0; i < n; i++) {
+    let x = Math.cos((Math.PI * (i + 0.75)) / (n + 0.5));
+    let dp = 0;
+    for (let it = 0; it < 100; it++) {
+      // P_n(x) and P_n'(x) by the three-term recurrence
+      let p0 = 1;
+      let p1 = x;
+      for (let k = 2; k <= n; k++) [p0, p1] = [p1, ((2 * k - 1) * x * p1 - (k - 1) * p0) / k];
+      const p = n === 0 ? 1 : n === 1 ? x : p1;
+      const pPrev = n === 1 ? 1 : p0;
+      dp = (n * (x * p - pPrev)) / (x * x - 1);
+      const dx = p / dp;
+      x -= dx;
+      if (Math.abs(dx) < 1e-16) break;
     }
-    out.push(row);
+    xs.push((1 - x) / 2);
+    ws.push(1 / ((1 - x * x) * dp * dp));
   }
-  return out;
+  return [xs, ws];
 }
 
 function bad(where: string): never {
@@ -128,7 +141,7 @@ export function compileModule(ir: FormatIR, scaling: Scaling, lattice: Lattice, 
     for (const t of m.trees) depth = Math.max(depth, treeDepth(t));
     consts.push(['MODEL', literal({ kind: 'xgb', objective: m.objective, base: m.base, trees: m.trees })]);
     consts.push(['PATH', numberSource(depth + 2)]);
-    consts.push(['SHAPW', literal(shapWeights(depth + 1))]);
+    consts.push(['GAUSS', literal(Array.from({ length: ((depth + 1) >> 1) + 1 }, (_, n) => gaussLegendre01(n)))]);
     runtime = XGB_SOURCE;
   } else {
     consts.push(['MODEL', literal(ir.model)]);

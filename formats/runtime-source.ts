@@ -64,36 +64,38 @@ function rawOutput(x) {
 // TreeSHAP per leaf (the values of Algorithm 2, Lundberg, Erion, Lee 2018): for a leaf
 // of value v whose path splits on the distinct features F (m of them), z_j the product of
 // the cover ratios of the splits on j, o_j = 1 if the row follows them all, O = {j: o_j = 1},
-// R(t) = prod_{j in O} (t + z_j), c = prod_{j not in O} z_j, W(P) = sum_k w(k, m) P_k with
-// w(k, m) = k! (m-k-1)! / m!:
-//   j not in O: phi_j -= v c W(R);   j in O: phi_j += v (1 - z_j) c W(R / (t + z_j)).
+// c = prod_{j not in O} z_j, and the Shapley weights k! (m-k-1)! / m! written as the
+// integral over s in [0, 1] of s^k (1-s)^(m-k-1) (as Linear TreeShap, Yu et al. 2022):
+//   j not in O: phi_j -= v c I,  I   = int (1-s)^(m-1-|O|) prod_{l in O} (s + z_l (1-s)) ds
+//   j in O:     phi_j += v (1 - z_j) c I_j,  I_j = the same integral with (1-s) / (s + z_j (1-s))
+// The integrands are polynomials of degree m-1, so Gauss-Legendre with ceil(m/2) points is exact.
 function leafShap(phi, v, st) {
-  const m = st.m;
-  const w = SHAPW[m];
-  const r = st.r;
-  r[0] = 1;
-  let deg = 0, c = 1;
+  // branch-free on o_j (0 or 1): the row decides o, so branches on it would mispredict
+  const m = st.m, zs = st.z, os = st.o, fs = st.f, base = st.base;
+  const gq = GAUSS[(m + 1) >> 1], xs = gq[0], ws = gq[1], n = xs.length;
+  let ones = 0, c = 1;
   for (let j = 0; j < m; j++) {
-    const z = st.z[j];
-    if (st.o[j] === 1) {
-      r[deg + 1] = 0;
-      for (let k = deg + 1; k >= 1; k--) r[k] = r[k] * z + r[k - 1];
-      r[0] = r[0] * z;
-      deg++;
-    } else c *= z;
+    const o = os[j];
+    ones += o;
+    c *= 1 + (1 - o) * (zs[j] - 1);
   }
-  let wr = 0;
-  for (let k = 0; k <= deg && k < m; k++) wr += w[k] * r[k];
-  const q = st.q;
+  const e = m - 1 - ones;
+  let all = 0;
+  for (let g = 0; g < n; g++) {
+    const s = xs[g], u = 1 - s;
+    let p = ws[g];
+    for (let j = 0; j < m; j++) p *= 1 + os[j] * (s + zs[j] * u - 1);
+    if (e < 0) p /= u;
+    else for (let k = 0; k < e; k++) p *= u;
+    base[g] = p;
+    all += p;
+  }
+  const vc = v * c;
   for (let j = 0; j < m; j++) {
-    if (st.o[j] !== 1) { phi[st.f[j]] -= v * c * wr; continue; }
-    // q = r / (t + z_j), synthetic division from the top
-    const z = st.z[j];
-    q[deg - 1] = r[deg];
-    for (let k = deg - 1; k >= 1; k--) q[k - 1] = r[k] - z * q[k];
-    let wq = 0;
-    for (let k = 0; k < deg; k++) wq += w[k] * q[k];
-    phi[st.f[j]] += v * (1 - z) * c * wq;
+    const z = zs[j], o = os[j];
+    let part = 0;
+    for (let g = 0; g < n; g++) { const s = xs[g], u = 1 - s; part += (base[g] * u) / (s + z * u); }
+    phi[fs[j]] += vc * (o * (1 - z) * part - (1 - o) * all);
   }
 }
 
@@ -124,7 +126,7 @@ function shapNode(t, x, phi, st, node) {
 
 function contributions(x) {
   const phi = new Array(x.length).fill(0);
-  const st = { m: 0, f: new Array(PATH).fill(0), z: new Array(PATH).fill(0), o: new Array(PATH).fill(0), r: new Array(PATH + 1).fill(0), q: new Array(PATH + 1).fill(0) };
+  const st = { m: 0, f: new Array(PATH).fill(0), z: new Array(PATH).fill(0), o: new Array(PATH).fill(0), base: new Array(PATH).fill(0) };
   const trees = MODEL.trees;
   for (let k = 0; k < trees.length; k++) shapNode(trees[k], x, phi, st, 0);
   return phi;

@@ -2,7 +2,7 @@
 // Node they give what evaluate, the scaling and the reason codes give in TypeScript.
 import { describe, expect, it } from 'vitest';
 import { catalog } from '../../datasets/catalog.js';
-import { compileModule, numberSource } from '../../formats/compile.js';
+import { compileModule, gaussLegendre01, numberSource } from '../../formats/compile.js';
 import type { FormatIR } from '../../formats/ir.js';
 import type { Lattice, Scaling } from '../../formats/scaling.schema.js';
 import { parseXgboostJson } from '../../formats/xgboost.js';
@@ -69,6 +69,16 @@ describe.each(CASES)('the compiled module\'s TreeSHAP, %s', (name, scaling, latt
 });
 
 describe('compiler hygiene', () => {
+  it('Gauss-Legendre on [0, 1] with n points integrates s^k exactly for k < 2n', () => {
+    for (let n = 1; n <= 9; n++) {
+      const [xs, ws] = gaussLegendre01(n);
+      for (let k = 0; k < 2 * n; k++) {
+        const got = xs.reduce((a, x, i) => a + (ws[i] as number) * x ** k, 0);
+        expect(Math.abs(got - 1 / (k + 1))).toBeLessThan(1e-14);
+      }
+    }
+  });
+
   it('writes numbers that read back exactly', () => {
     for (const n of [0, -0, 1, -1.5, 0.1, 1 / 3, 5e-324, 1.7976931348623157e308, Math.fround(0.1), -123456789.123456789]) {
       expect(Object.is(Number(numberSource(n)), n)).toBe(true);

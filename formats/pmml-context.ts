@@ -19,6 +19,7 @@ export class PmmlContext {
   nodes = 0;
   private readonly inputIndex = new Map<string, number>();
   private readonly catalog: Map<string, Field>;
+  private readonly fields: readonly Field[];
   /** DataDictionary: name -> dataType */
   readonly dataFields = new Map<string, string>();
 
@@ -26,7 +27,6 @@ export class PmmlContext {
     this.catalog = new Map(catalog.map((f) => [f.name, f]));
     this.fields = catalog;
   }
-  private readonly fields: readonly Field[];
 
   newSlot(): number {
     return this.slots++;

@@ -69,8 +69,10 @@ function scorecard(ctx: PmmlContext, parent: Scope, n: XNode): ScorecardIR {
   const algorithm = oneOf(n, 'reasonCodeAlgorithm', ['pointsBelow', 'pointsAbove'] as const);
   const method = oneOf(n, 'baselineMethod', ['other', 'max', 'min', 'mean', 'neutral'] as const);
   const cardBaseline = optNum(n.attrs.baselineScore, 'Scorecard@baselineScore');
-  const chars = body.find((k) => k.name === 'Characteristics');
-  if (!chars || body.length !== 1) return body.find((k) => k.name !== 'Characteristics') ? unsupported((body.find((k) => k.name !== 'Characteristics') as XNode).name) : malformed('Characteristics');
+  const other = body.find((k) => k.name !== 'Characteristics');
+  if (other) unsupported(other.name);
+  const chars = body[0];
+  if (!chars || body.length !== 1) malformed('Characteristics');
   const list = elements(chars);
   if (list.length > LIMITS.characteristics) throw formatError('FORMAT_LIMIT', { detail: `characteristics>${LIMITS.characteristics}` });
   const out: ScorecardIR['chars'] = list.map((c) => {

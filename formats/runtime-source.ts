@@ -1,6 +1,6 @@
 // The runtime of compiled modules, as JavaScript source. It is a port of xgb-eval.ts,
-// pmml-eval.ts, scaling.ts and reasons.ts (topReasons), and TreeSHAP by per-leaf
-// polynomials (the values of treeshap.ts without its tables), written to the
+// pmml-eval.ts, scaling.ts and reasons.ts (topReasons), and TreeSHAP per leaf by
+// quadrature (the values of treeshap.ts without its tables), written to the
 // platform's rules for model code: function declarations only, no classes, no try, no
 // typed arrays, Map or Set, only Math/Number/Array/isFinite as globals, and never a write
 // to a top-level binding or object (the platform freezes them). The tests hold the two

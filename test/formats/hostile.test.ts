@@ -132,6 +132,10 @@ describe('limits', () => {
     const one = '<Characteristic name="c" reasonCode="RC4" baselineScore="1"><Attribute partialScore="1"><True/></Attribute></Characteristic>';
     expect(codeOf(pmml(doc.replace('<Characteristics>', `<Characteristics>${one.repeat(1001)}`)))).toEqual({ code: 'FORMAT_LIMIT', detail: 'characteristics>1000' });
   });
+  it('more than 200,000 nodes (here: the values of one set predicate)', () => {
+    const doc = fixtureBytes('tree.pmml').toString('utf8').replace('<Array n="2" type="string">C D</Array>', `<Array type="int">${'1 '.repeat(200_001)}</Array>`);
+    expect(codeOf(pmml(doc))).toEqual({ code: 'FORMAT_LIMIT', detail: 'nodes>200000' });
+  });
   it('a 100 MB file is refused before it is read', () => {
     const big = new Uint8Array(100 * 1024 * 1024);
     expect(codeOf(pmml(big))).toEqual({ code: 'FORMAT_TOO_LARGE', detail: `bytes>${4 * 1024 * 1024}` });

@@ -1,0 +1,187 @@
+// Format models: an XGBoost model of 300 trees, depth 6, 40 features (synthetic, the shape
+// of a production credit model) parsed, compiled and scored in plain Node, against the
+// hand-written reference scorecard on the same number of rows; and per-merchant TreeSHAP
+// (target: at least 2,000 merchants/s).
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { catalog, type Field } from '../datasets/catalog.js';
+import { dummyMatrix } from '../datasets/dummy.js';
+import { compileModule } from '../formats/compile.js';
+import type { XgbIR } from '../formats/ir.js';
+import { shapWork, treeShap, treeShapMany } from '../formats/treeshap.js';
+import { parseXgboostJson } from '../formats/xgboost.js';
+import { MAX_SOURCE_BYTES } from '../models/package.js';
+import type { BenchContext } from './context.js';
+import { figure, timeMedian, type Figure } from './report.js';
+
+type Row = Readonly<Record<string, number | null>>;
+type ScoreFn = (row: Row) => { score: number | null; reasons?: string[] };
+
+const TREES = 300;
+const DEPTH = 6;
+const FEATURES = 40;
+/** TreeSHAP is timed on at most this many merchants, to keep the bench short. */
+const SHAP_ROWS = 2000;
+/** The compiled module's own TreeSHAP (Algorithm 2) is timed on fewer. */
+const MODULE_SHAP_ROWS = 200;
+
+/** A small deterministic generator (mulberry32). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function toRows(fields: readonly string[], data: Float64Array): Row[] {
+  const k = fields.length;
+  const rows: Row[] = [];
+  for (let i = 0; i < data.length / k; i++) {
+    const r: Record<string, number | null> = {};
+    for (let j = 0; j < k; j++) {
+      const v = data[i * k + j] as number;
+      r[fields[j] as string] = v === v ? v : null;
+    }
+    rows.push(Object.freeze(r));
+  }
+  return rows;
+}
+
+/** XGBoost JSON of full trees; thresholds drawn from dummy values, covers counted on a sample. */
+export function syntheticXgboost(fields: readonly string[], sample: Float64Array, seed = 1): string {
+  const r = rng(seed);
+  const k = fields.length;
+  const n = sample.length / k;
+  const trees = [];
+  const size = 2 ** (DEPTH + 1) - 1;
+  for (let t = 0; t < TREES; t++) {
+    const left: number[] = [], right: number[] = [], idx: number[] = [], cond: number[] = [], dl: number[] = [], hess: number[] = [];
+    for (let i = 0; i < size; i++) {
+      const leaf = i >= 2 ** DEPTH - 1;
+      left.push(leaf ? -1 : 2 * i + 1);
+      right.push(leaf ? -1 : 2 * i + 2);
+      const f = Math.floor(r() * k);
+      idx.push(leaf ? 0 : f);
+      let v = sample[Math.floor(r() * n) * k + f] as number;
+      if (v !== v) v = 0;
+      cond.push(leaf ? Math.fround((r() - 0.5) * 0.2) : Math.fround(v + 0.5));
+      dl.push(r() < 0.5 ? 1 : 0);
+      hess.push(0);
+    }
+    // covers: how many sample rows reach each node (+1 so that no cover is zero)
+    for (let s = 0; s < n; s++) {
+      let i = 0;
+      hess[0] = (hess[0] as number) + 1;
+      while (left[i] !== -1) {
+        const v = sample[s * k + (idx[i] as number)] as number;
+        i = v !== v ? (dl[i] ? (left[i] as number) : (right[i] as number)) : Math.fround(v) < (cond[i] as number) ? (left[i] as number) : (right[i] as number);
+        hess[i] = (hess[i] as number) + 1;
+      }
+    }
+    for (let i = size - 1; i >= 0; i--) hess[i] = left[i] === -1 ? (hess[i] as number) + 1 : (hess[left[i] as number] as number) + (hess[right[i] as number] as number);
+    trees.push({ left_children: left, right_children: right, split_indices: idx, split_conditions: cond, default_left: dl, sum_hessian: hess, base_weights: cond.map(() => 0) });
+  }
+  return JSON.stringify({
+    learner: {
+      feature_names: fields,
+      gradient_booster: { name: 'gbtree', model: { trees, tree_info: trees.map(() => 0) } },
+      learner_model_param: { base_score: '2E-1', num_class: '0' },
+      objective: { name: 'binary:logistic' },
+    },
+    version: [1, 7, 4],
+  });
+}
+
+async function load(source: string): Promise<ScoreFn> {
+  return ((await import(`data:text/javascript,${encodeURIComponent(source)}`)) as { score: ScoreFn }).score;
+}
+
+/** The 40 features of the benchmark models: the first numeric, model-readable catalog fields. */
+export function benchFields(): string[] {
+  const numeric = catalog().filter((f: Field) => f.modelReadable && ['integer', 'decimal', 'boolean'].includes(f.type));
+  return numeric.slice(0, FEATURES).map((f) => f.name);
+}
+
+const perSec = (ms: number, count: number) => (count / ms) * 1000;
+
+function loop(fn: ScoreFn, rs: readonly Row[]): () => void {
+  return () => {
+    let s = 0;
+    for (const r of rs) s += fn(r).score ?? 0;
+    if (s === -1) throw new Error('unreachable');
+  };
+}
+
+/** Parse, compile, score and explain one model; ratios against the hand-written baseline (rows/s). */
+async function benchModel(label: string, json: string, rows: readonly Row[], baseline: number): Promise<Figure[]> {
+  const figures: Figure[] = [];
+  const n = rows.length;
+  const parseMs = timeMedian(3, () => parseXgboostJson(json, catalog()));
+  const ir = parseXgboostJson(json, catalog());
+  const m = ir.model as XgbIR;
+  const leaves = m.trees.reduce((a, t) => a + t.left.filter((l) => l === -1).length, 0);
+  figures.push(figure(`formats.${label}.parse`, parseMs, 'ms', null, `${(json.length / 1024 / 1024).toFixed(2)} MB of JSON; ${m.trees.length} trees, ${leaves} leaves`));
+  const fields = ir.inputs;
+  const map = Object.fromEntries(fields.map((f, i) => [f, `R${String(i % 10).padStart(2, '0')}_CODE`]));
+  const scaling = { method: 'pdo', offset: 600, pdo: 50, odds: 'good:bad', predicts: 'bad' } as const;
+  const lattice = { min: 300, max: 900, step: 10 };
+  let source = '';
+  const compileMs = timeMedian(3, () => (source = compileModule(ir, scaling, lattice, map, 3)));
+  figures.push(figure(`formats.${label}.compile`, compileMs, 'ms', null, `${Math.round(source.length / 1024)} KB of source; the package limit is ${MAX_SOURCE_BYTES / 1024} KB`));
+  const withReasons = await load(source);
+  const scoreOnly = await load(compileModule(ir, scaling, lattice, map, 0));
+  const plain = perSec(timeMedian(3, loop(scoreOnly, rows)), n);
+  figures.push(figure(`formats.${label}.score (compiled, no reasons)`, plain, 'rows/s', baseline, `${n} rows, plain Node; baseline: the hand-written scorecard`));
+  const fewer = rows.slice(0, Math.min(MODULE_SHAP_ROWS, n));
+  const scored = perSec(timeMedian(1, loop(withReasons, fewer)), fewer.length);
+  figures.push(figure(`formats.${label}.score + 3 reasons (compiled)`, scored, 'merchants/s', plain, `TreeSHAP (per-leaf quadrature) in the module, vs its score alone; ${fewer.length} merchants`));
+  const few = rows.slice(0, Math.min(SHAP_ROWS, n));
+  const xs = few.map((r) => fields.map((f) => r[f] ?? null));
+  const alg2 = shapWork(m, true);
+  const few2 = xs.slice(0, 200);
+  const alg2Rate = perSec(
+    timeMedian(1, () => {
+      for (const x of few2) treeShap(m, x, alg2);
+    }),
+    few2.length,
+  );
+  figures.push(figure(`formats.${label}.treeshap Algorithm 2 (TS)`, alg2Rate, 'merchants/s', null, `the reference implementation; ${few2.length} merchants`));
+  const tablesMs = timeMedian(1, () => shapWork(m));
+  const work = shapWork(m);
+  const shap = perSec(
+    timeMedian(3, () => {
+      for (const x of xs) treeShap(m, x, work);
+    }),
+    few.length,
+  );
+  figures.push(figure(`formats.${label}.treeshap per merchant (TS)`, shap, 'merchants/s', alg2Rate, `leaf tables (built in ${Math.round(tablesMs)} ms) vs Algorithm 2; target >= 2000; ${few.length} merchants`));
+  const batch = perSec(timeMedian(3, () => treeShapMany(m, xs, work)), few.length);
+  figures.push(figure(`formats.${label}.treeshap batched (TS)`, batch, 'merchants/s', alg2Rate, `tree by tree, vs Algorithm 2; target >= 2000; ${few.length} merchants`));
+  return figures;
+}
+
+export async function benchFormats(ctx: BenchContext): Promise<Figure[]> {
+  const fields = benchFields();
+  const n = ctx.subjects;
+  const rows = toRows(fields, dummyMatrix(fields, n, 1).data);
+
+  // baseline: the hand-written reference scorecard, same number of rows, same loop
+  const refDir = path.resolve('models/examples/merchant-scorecard');
+  const ref = ((await import(pathToFileURL(path.join(refDir, 'model.js')).href)) as { score: ScoreFn }).score;
+  const refFields = ['business_age_months', 'annual_report_filed', 'si_arrears_months_24m', 'rent_late_months_12m', 'tax_credit_rating', 'enforcement_cases_active', 'lawsuits_defendant_36m', 'tax_sales_growth_yoy', 'zero_filing_months_12m', 'elec_late_payments_24m', 'late_filing_count_24m'];
+  const refRows = toRows(refFields, dummyMatrix(refFields, n, 1).data);
+  const baseline = perSec(timeMedian(3, loop(ref, refRows)), n);
+  const figures = [figure('formats.baseline hand-written scorecard', baseline, 'rows/s', null, `${n} rows, plain Node`)];
+
+  // XGBoost 1.7.4, 300 rounds of depth 6 on dummy rows (test/fixtures/formats/make.py)
+  const trained = fs.readFileSync(path.resolve('test/fixtures/formats/xgb-bench300.model.json'), 'utf8');
+  figures.push(...(await benchModel('xgb300-trained', trained, rows, baseline)));
+  // the worst case of that shape: every tree full (64 leaves)
+  figures.push(...(await benchModel('xgb300-full', syntheticXgboost(fields, dummyMatrix(fields, 512, 2).data), rows, baseline)));
+  return figures;
+}

@@ -1,0 +1,163 @@
+// IR -> the source of an ES module that exports only `score(row)`, run by the platform's
+// sandbox like a hand-written model. The compiler's input is numbers, catalog field names
+// (checked against /^[a-z][a-z0-9_]*$/), the caller's reason codes (checked against the
+// manifest's pattern) and our own op vocabulary: every string it emits is checked to be
+// one of those, and every number is written by a round-trip-exact formatter. Nothing else
+// from a model file can reach the code.
+//
+// The module obeys the platform's rules for model code: only function and const
+// declarations at the top level, const initialisers are literals, no classes, try, async,
+// import/export other than `export function score`, and only the allowed globals.
+import { formatError } from './errors.js';
+import { FIELD_NAME } from './input.js';
+import { FN_NAMES, type FormatIR, type XgbIR } from './ir.js';
+import { reasonPlan, type ReasonMap } from './reasons.js';
+import { COMMON_SOURCE, PMML_SOURCE, XGB_SOURCE } from './runtime-source.js';
+import { checkLattice, scalingPlan, scoreSign } from './scaling.js';
+import type { Lattice, Scaling } from './scaling.schema.js';
+import { treeDepth } from './treeshap.js';
+
+export interface CompileOptions {
+  /** `score(row)` returns `{ score: <raw output>, reasons }` instead of a lattice score (for `dfix model try --raw`). */
+  raw?: boolean;
+  /** Regressions: baseline value per field for reason codes (default 0). */
+  baseline?: Readonly<Record<string, number>>;
+}
+
+const REASON_CODE = /^[A-Z][A-Z0-9_]{1,47}$/;
+
+/** Every string the IR may hold, besides field names: our vocabulary. */
+const VOCABULARY = new Set<string>([
+  'in', 'slot', 'const', 'fn', 'disc', 'norm', 'map', ...FN_NAMES,
+  'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'true', 'false', 'cmp', 'missing', 'set', 'and', 'or', 'xor', 'surrogate',
+  'oo', 'oc', 'co', 'cc', 'asIs', 'asMissingValues', 'asExtremeValues',
+  'scorecard', 'regression', 'tree', 'mining', 'xgb', 'pointsBelow', 'pointsAbove',
+  'none', 'logit', 'softmax', 'exp', 'cloglog', 'loglog', 'cauchit',
+  'defaultChild', 'lastPrediction', 'nullPrediction', 'returnNullPrediction', 'returnLastPrediction',
+  'sum', 'average', 'weightedAverage', 'majorityVote', 'modelChain',
+  'binary:logistic', 'binary:logitraw', 'reg:squarederror',
+]);
+
+/** Object keys the IR may hold. */
+const KEYS = new Set<string>([
+  'op', 'i', 'rep', 'f32', 'v', 'fn', 'args', 'mapMissingTo', 'x', 'bins', 'def', 'l', 'r', 'c', 'pts', 'outliers', 'pairs',
+  'p', 'cmp', 'neg', 'vs', 'ps', 'slot', 'kind', 'locals', 'initialScore', 'useReasonCodes', 'algorithm', 'chars', 'baseline',
+  'reason', 'attrs', 'pred', 'score', 'classification', 'norm', 'tables', 'intercept', 'num', 'cat', 'exp', 'coef', 'input',
+  'missing', 'noTrue', 'nodes', 'kids', 'dflt', 'method', 'segs', 'weight', 'model', 'out', 'objective', 'base', 'trees',
+  'left', 'right', 'feature', 'value', 'defaultLeft', 'cover',
+]);
+
+/**
+ * Gauss-Legendre nodes and weights on [0, 1] with n points (exact for polynomials of degree
+ * 2n - 1): the roots of the Legendre polynomial P_n by Newton's method from Chebyshev guesses.
+ */
+export function gaussLegendre01(n: number): [number[], number[]] {
+  const xs: number[] = [];
+  const ws: number[] = [];
+  for (let i = 0; i < n; i++) {
+    let x = Math.cos((Math.PI * (i + 0.75)) / (n + 0.5));
+    let dp = 0;
+    for (let it = 0; it < 100; it++) {
+      // P_n(x) and P_n'(x) by the three-term recurrence
+      let p0 = 1;
+      let p1 = x;
+      for (let k = 2; k <= n; k++) [p0, p1] = [p1, ((2 * k - 1) * x * p1 - (k - 1) * p0) / k];
+      const p = n === 0 ? 1 : n === 1 ? x : p1;
+      const pPrev = n === 1 ? 1 : p0;
+      dp = (n * (x * p - pPrev)) / (x * x - 1);
+      const dx = p / dp;
+      x -= dx;
+      if (Math.abs(dx) < 1e-16) break;
+    }
+    xs.push((1 - x) / 2);
+    ws.push(1 / ((1 - x * x) * dp * dp));
+  }
+  return [xs, ws];
+}
+
+function bad(where: string): never {
+  throw formatError('FORMAT_MALFORMED', { detail: `compile:${where}` });
+}
+
+/** A number as source that reads back as exactly the same double. */
+export function numberSource(n: number): string {
+  if (typeof n !== 'number' || !Number.isFinite(n)) throw formatError('FORMAT_NUMBER_INVALID', { detail: 'compile' });
+  if (Object.is(n, -0)) return '-0';
+  const s = String(n); // ECMA-262 Number::toString: the shortest string that round-trips
+  if (Number(s) !== n) bad('number');
+  return s;
+}
+
+/** A literal: numbers, null, booleans, vocabulary strings (or `allow`ed ones), arrays and plain objects of those. */
+function literal(v: unknown, allow: (s: string) => boolean = (s) => VOCABULARY.has(s), depth = 0): string {
+  if (depth > 200) bad('depth');
+  if (v === null) return 'null';
+  switch (typeof v) {
+    case 'number':
+      return numberSource(v);
+    case 'boolean':
+      return v ? 'true' : 'false';
+    case 'string':
+      if (!allow(v)) bad('string');
+      return JSON.stringify(v);
+    case 'object': {
+      if (Array.isArray(v)) return `[${v.map((x) => literal(x, allow, depth + 1)).join(',')}]`;
+      const proto = Object.getPrototypeOf(v);
+      if (proto !== Object.prototype && proto !== null) bad('object');
+      return `{${Object.entries(v as Record<string, unknown>)
+        .map(([k, x]) => {
+          if (!KEYS.has(k)) bad('key');
+          return `${k}:${literal(x, allow, depth + 1)}`;
+        })
+        .join(',')}}`;
+    }
+    default:
+      return bad(typeof v);
+  }
+}
+
+/**
+ * The module source of a model. `reasonMap` maps field names (PMML scorecards: their reason
+ * codes) to the manifest's reason codes; `k` reasons at most per row (the worker accepts 3).
+ */
+export function compileModule(ir: FormatIR, scaling: Scaling, lattice: Lattice, reasonMap: ReasonMap, k: number, options: CompileOptions = {}): string {
+  for (const f of ir.inputs) if (!FIELD_NAME.test(f)) throw formatError('FORMAT_FIELD_UNKNOWN', { detail: 'compile' });
+  checkLattice(lattice);
+  const plan = scalingPlan(ir.output, scaling);
+  const reasons = reasonPlan(ir, reasonMap, k);
+  for (const c of reasons.codes) if (!REASON_CODE.test(c)) throw formatError('FORMAT_REASON_UNMAPPED', { detail: 'compile' });
+  const consts: [string, string][] = [
+    ['INPUTS', literal(ir.inputs, (s) => FIELD_NAME.test(s))],
+    ['CODES', literal(reasons.codes, (s) => REASON_CODE.test(s))],
+    ['BYKEY', literal(reasons.byKey)],
+    ['K', numberSource(k)],
+    ['SIGN', numberSource(scoreSign(plan))],
+    ['SCALE', literal([plan.link, plan.a, plan.b, lattice.min, lattice.max, lattice.step])],
+  ];
+  let runtime: string;
+  if (ir.model.kind === 'xgb') {
+    const m = ir.model as XgbIR;
+    let depth = 0;
+    for (const t of m.trees) depth = Math.max(depth, treeDepth(t));
+    consts.push(['MODEL', literal({ kind: 'xgb', objective: m.objective, base: m.base, trees: m.trees })]);
+    consts.push(['PATH', numberSource(depth + 2)]);
+    consts.push(['GAUSS', literal(Array.from({ length: ((depth + 1) >> 1) + 1 }, (_, n) => gaussLegendre01(n)))]);
+    runtime = XGB_SOURCE;
+  } else {
+    consts.push(['MODEL', literal(ir.model)]);
+    consts.push(['PRELUDE', literal(ir.prelude)]);
+    consts.push(['SLOTS', numberSource(ir.slots)]);
+    consts.push(['BASELINE', literal(ir.inputs.map((f) => options.baseline?.[f] ?? 0))]);
+    runtime = PMML_SOURCE;
+  }
+  const body = options.raw
+    ? `export function score(row) {\n  const x = readRow(row);\n  const raw = rawOutput(x);\n  return { score: raw, reasons: raw === null ? [] : reasonsOf(x) };\n}\n`
+    : `export function score(row) {\n  const x = readRow(row);\n  const s = scaleScore(rawOutput(x));\n  return { score: s, reasons: s === null ? [] : reasonsOf(x) };\n}\n`;
+  return [
+    `// Compiled by DFIX formats/ from a ${ir.format === 'xgboost' ? 'XGBoost' : 'PMML'} model${options.raw ? ' (raw output)' : ''}.`,
+    ...consts.map(([name, src]) => `const ${name} = ${src};`),
+    COMMON_SOURCE,
+    runtime,
+    body,
+  ].join('\n');
+}

@@ -1,0 +1,66 @@
+import fs from 'node:fs';
+import { expect } from 'vitest';
+import { compileModule } from '../../formats/compile.js';
+import { evaluate } from '../../formats/evaluate.js';
+import type { FormatIR } from '../../formats/ir.js';
+import { reasonCodes, reasonPlan } from '../../formats/reasons.js';
+import { scaleScore, scalingPlan, scoreSign } from '../../formats/scaling.js';
+import type { Lattice, Scaling } from '../../formats/scaling.schema.js';
+import { shapWork } from '../../formats/treeshap.js';
+import { ruleViolations } from './rules.js';
+
+export const FIXTURES = new URL('../fixtures/formats/', import.meta.url);
+
+export function fixtureBytes(name: string): Buffer {
+  return fs.readFileSync(new URL(name, FIXTURES));
+}
+
+export interface Expected {
+  xgboost: string;
+  fields: string[];
+  rows: (number | null)[][];
+  prediction: number[];
+  margin: number[];
+  contribs: number[][];
+}
+
+export function expected(name: string): Expected {
+  return JSON.parse(fs.readFileSync(new URL(`${name}.expected.json`, FIXTURES), 'utf8')) as Expected;
+}
+
+export function rowObject(fields: readonly string[], r: readonly (number | null)[]): Record<string, number | null> {
+  return Object.freeze(Object.fromEntries(fields.map((f, j) => [f, r[j] ?? null])));
+}
+
+type Score = (row: unknown) => { score: number | null; reasons: string[] };
+
+export async function load(source: string): Promise<Score> {
+  const mod = (await import(`data:text/javascript,${encodeURIComponent(source)}`)) as { score: Score };
+  expect(Object.keys(mod)).toEqual(['score']);
+  return mod.score;
+}
+
+
+/** Checks a compiled module against the TypeScript path on the given rows. */
+export async function agree(ir: FormatIR, scaling: Scaling, lattice: Lattice, map: Record<string, string>, k: number, rows: Record<string, number | null>[]): Promise<void> {
+  const src = compileModule(ir, scaling, lattice, map, k);
+  const rawSrc = compileModule(ir, scaling, lattice, map, k, { raw: true });
+  expect(ruleViolations(src)).toEqual([]);
+  expect(ruleViolations(rawSrc)).toEqual([]);
+  const score = await load(src);
+  const raw = await load(rawSrc);
+  const plan = scalingPlan(ir.output, scaling);
+  const rp = reasonPlan(ir, map, k);
+  const work = ir.model.kind === 'xgb' ? shapWork(ir.model) : undefined;
+  for (const row of rows) {
+    const want = evaluate(ir, row);
+    const got = raw(row);
+    expect(got.score).toBe(want);
+    const s = score(row);
+    expect(s.score).toBe(scaleScore(want, plan, lattice));
+    const reasons = s.score === null ? [] : reasonCodes(ir, row, rp, k, scoreSign(plan), {}, work);
+    expect(s.reasons).toEqual(reasons);
+    expect(got.reasons).toEqual(reasons);
+  }
+}
+

@@ -55,12 +55,22 @@ export const COMMANDS: Record<string, CommandHelp> = {
       ['--out FILE', 'write to FILE instead of stdout'],
     ],
   },
-  'model check': { args: 'DIR', about: 'vet a model package; exit 0 pass, 1 fail' },
+  'model init': {
+    args: 'NAME [--from FILE] [--out DIR]',
+    about: 'a new model package: a JavaScript skeleton, or from a PMML or XGBoost JSON file (inputs read from the file, checked against the catalog)',
+    flags: [
+      ['--from FILE', 'a .pmml/.xml (PMML 4.4) or .json (XGBoost save_model) file'],
+      ['--out DIR', 'the package directory (default ./NAME)'],
+    ],
+  },
+  'model check': { args: 'DIR', about: 'vet a model package (and show a model file as structure); exit 0 pass, 1 fail' },
   'model try': {
-    args: 'DIR [--subjects N] [--mode subjects|cohort]',
-    about: 'run a package in the sandbox on dummy data',
+    args: 'DIR [--subjects N] [--rows FILE.csv] [--raw] [--mode subjects|cohort]',
+    about: 'run a package in the sandbox on dummy data, or on the rows you give',
     flags: [
       ['--subjects N', 'dummy merchants to score, 1-10000 (default 10)'],
+      ['--rows FILE', 'a CSV with catalog field names as columns (empty = missing; a uscc column names the rows)'],
+      ['--raw', "also print each row's raw model output (probability, margin or points) before the lattice"],
       ['--mode M', 'subjects (default) or cohort'],
     ],
   },

@@ -10,7 +10,10 @@ export const REASON_SLOTS = 4;
 export const REASON_UNDECLARED = 255;
 /** Values a score lattice may have. */
 export const MAX_LATTICE_VALUES = 128;
+/** A hand-written JavaScript model. */
 export const MAX_SOURCE_BYTES = 256 * 1024;
+/** A model file that is data (PMML, XGBoost JSON), and the module the platform compiles from it. */
+export const MAX_MODEL_FILE_BYTES = 4 * 1024 * 1024;
 
 /**
  * The only global names model code sees. The executor's preludes remove every other

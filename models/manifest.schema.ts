@@ -3,6 +3,7 @@
 // the reviewer gets a reason for each failure rather than one parse error.
 import { z } from 'zod';
 import { MAX_MODEL_INPUTS, MAX_REASON_CODES, REASON_SLOTS } from '../core/limits.js';
+import { scalingSchema } from '../formats/scaling.schema.js';
 
 const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]{1,32})?$/;
 
@@ -43,6 +44,17 @@ export const manifestSchema = z
     inputs: z.array(z.string().min(1).max(64)).min(1).max(MAX_MODEL_INPUTS),
     output: outputContractSchema,
     bankFeatures: z.array(bankFeatureSchema).max(32).optional(),
+    /**
+     * What the package's model file is: a JavaScript module (model.js), or a model as data
+     * (model.pmml, model.json) that the platform's own evaluator compiles (formats/).
+     */
+    format: z.enum(['javascript', 'pmml', 'xgboost-json']).default('javascript'),
+    /** Models as data: how the raw output (probability, margin, points) becomes the score lattice. */
+    scaling: scalingSchema.optional(),
+    /** Models as data: input field (or a PMML scorecard's reason code) -> a declared reason code. */
+    reasonMap: z.record(z.string().max(64), z.string().max(48)).optional(),
+    /** Models as data: reason codes per merchant, the most adverse first. */
+    reasonsPerMerchant: z.number().int().min(0).max(REASON_SLOTS).default(3),
   })
   .strict();
 export type Manifest = z.infer<typeof manifestSchema>;

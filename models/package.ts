@@ -9,12 +9,17 @@ import { canonicalize } from '../core/canonical-json.js';
 import { modelError } from './errors.js';
 import { manifestSchema, type Manifest } from './manifest.schema.js';
 
-import { MAX_SOURCE_BYTES } from '../core/limits.js';
+import { MAX_MODEL_FILE_BYTES, MAX_SOURCE_BYTES } from '../core/limits.js';
 
 export { MAX_SOURCE_BYTES };
 export const MAX_MANIFEST_BYTES = 64 * 1024;
 /** Hard bound on what is read at all; vetting reports the real limits. */
-const READ_LIMIT = 4 * MAX_SOURCE_BYTES;
+const READ_LIMIT = MAX_MODEL_FILE_BYTES + 1;
+
+/** The model file of a package, by the manifest's format. */
+export function modelFileOf(format: unknown): string {
+  return format === 'pmml' ? 'model.pmml' : format === 'xgboost-json' ? 'model.json' : 'model.js';
+}
 const FORMAT = 'dfix-model-v1';
 
 export interface ModelPackage {
@@ -41,9 +46,10 @@ function readBounded(file: string): string {
 
 /** Reads a package directory. The manifest must be JSON; its schema is checked by vetting. */
 export function readPackage(dir: string): ModelPackage {
-  const manifestText = readBounded(path.join(dir, 'manifest.json'));
-  const source = readBounded(path.join(dir, 'model.js'));
-  return { manifestJson: parseManifestJson(manifestText), source };
+  const manifestJson = parseManifestJson(readBounded(path.join(dir, 'manifest.json')));
+  const format = typeof manifestJson === 'object' && manifestJson !== null ? (manifestJson as { format?: unknown }).format : undefined;
+  const source = readBounded(path.join(dir, modelFileOf(format)));
+  return { manifestJson, source };
 }
 
 export function parseManifestJson(text: string): unknown {

@@ -3,7 +3,9 @@
 // id, a status and a reason the reviewer can act on. Running the model (the dry run) is the
 // sandbox's job; its checks join this report there.
 import type { Field } from '../datasets/catalog.js';
-import { MAX_LATTICE_VALUES, MAX_REASON_CODES, REASON_SLOTS } from '../core/limits.js';
+import { MAX_LATTICE_VALUES, MAX_MODEL_FILE_BYTES, MAX_REASON_CODES, REASON_SLOTS } from '../core/limits.js';
+import { isAppError } from '../core/errors.js';
+import { runtimeModule, type RuntimeModule, type Structure } from './runtime.js';
 import type { ModuleReport } from '../workers/protocol.js';
 import type { Manifest } from './manifest.schema.js';
 import { MAX_MANIFEST_BYTES, MAX_SOURCE_BYTES, modelDigest, parseManifest, type ModelPackage } from './package.js';
@@ -19,6 +21,8 @@ export interface Check {
 
 export interface VettingReport {
   digest: string;
+  /** Models as data: what the reviewer reads instead of code. */
+  structure?: Structure;
   /** True when no check failed (warnings are for the reviewer). */
   passed: boolean;
   checks: Check[];
@@ -91,23 +95,42 @@ function inputChecks(m: Manifest, catalog: readonly Field[]): Check[] {
   ];
 }
 
-/** Checks that need no execution. `manifest` is null when the schema refused it. */
-export function staticVetting(pkg: ModelPackage, catalog: readonly Field[]): { manifest: Manifest | null; checks: Check[] } {
+/** Checks that need no execution. `manifest` is null when the schema refused it; `runtime` when the model cannot run. */
+export function staticVetting(pkg: ModelPackage, catalog: readonly Field[]): { manifest: Manifest | null; checks: Check[]; runtime: RuntimeModule | null } {
   const checks: Check[] = [];
   const sourceBytes = Buffer.byteLength(pkg.source, 'utf8');
   const manifestBytes = Buffer.byteLength(JSON.stringify(pkg.manifestJson) ?? '', 'utf8');
-  checks.push(sourceBytes <= MAX_SOURCE_BYTES ? pass('size.source', `${sourceBytes} bytes`) : fail('size.source', `${sourceBytes} bytes; at most ${MAX_SOURCE_BYTES}`));
+  const format = typeof pkg.manifestJson === 'object' && pkg.manifestJson !== null ? (pkg.manifestJson as { format?: unknown }).format : undefined;
+  const maxBytes = format === 'pmml' || format === 'xgboost-json' ? MAX_MODEL_FILE_BYTES : MAX_SOURCE_BYTES;
+  checks.push(sourceBytes <= maxBytes ? pass('size.source', `${sourceBytes} bytes`) : fail('size.source', `${sourceBytes} bytes; at most ${maxBytes}`));
   checks.push(manifestBytes <= MAX_MANIFEST_BYTES ? pass('size.manifest', `${manifestBytes} bytes`) : fail('size.manifest', `${manifestBytes} bytes; at most ${MAX_MANIFEST_BYTES}`));
   const manifest = parseManifest(pkg.manifestJson);
   if (!manifest) {
     const issues = manifestSchema.safeParse(pkg.manifestJson).error?.issues ?? [];
     const named = issues.slice(0, 5).map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
     checks.push(fail('manifest.schema', `the manifest does not match the schema (docs/models.md): ${named.join('; ')}`));
-    return { manifest: null, checks };
+    return { manifest: null, checks, runtime: null };
   }
   checks.push(pass('manifest.schema', `${manifest.name}@${manifest.version}`));
-  checks.push(...inputChecks(manifest, catalog), ...contractChecks(manifest), ...purityChecks(pkg.source));
-  return { manifest, checks };
+  checks.push(...inputChecks(manifest, catalog), ...contractChecks(manifest));
+  if (sourceBytes > maxBytes) return { manifest, checks, runtime: null };
+  let runtime: RuntimeModule | null = null;
+  if (manifest.format !== 'javascript') {
+    try {
+      runtime = runtimeModule(manifest, pkg.source, catalog);
+      const st = runtime.structure;
+      checks.push(pass('format.parse', `${manifest.format}: ${st?.kind}${st?.trees ? `, ${st.trees.count} trees, depth ${st.trees.maxDepth}` : ''}${st?.characteristics ? `, ${st.characteristics.length} characteristics` : ''}, output ${st?.output}`));
+      const declared = [...manifest.inputs].sort().join(',');
+      const read = [...(runtime.ir?.inputs ?? [])].sort().join(',');
+      checks.push(declared === read ? pass('format.inputs', 'the manifest declares exactly the fields the model file reads') : fail('format.inputs', `the model file reads ${runtime.ir?.inputs.join(', ')}; the manifest must declare exactly those`));
+    } catch (e) {
+      if (!isAppError(e)) throw e;
+      checks.push(fail('format.parse', `${e.code}${e.detail ? ` (${e.detail})` : ''}: ${e.message}`));
+      return { manifest, checks, runtime: null };
+    }
+  } else runtime = { source: pkg.source, batchSource: pkg.source };
+  checks.push(...purityChecks(runtime.source));
+  return { manifest, checks, runtime };
 }
 
 /** What evaluating the module in a hardened context of the executor showed. */
@@ -120,6 +143,6 @@ export function moduleChecks(r: ModuleReport): Check[] {
   ];
 }
 
-export function report(pkg: ModelPackage, checks: Check[]): VettingReport {
-  return { digest: modelDigest(pkg), passed: checks.every((c) => c.status !== 'fail'), checks };
+export function report(pkg: ModelPackage, checks: Check[], structure?: Structure): VettingReport {
+  return { digest: modelDigest(pkg), passed: checks.every((c) => c.status !== 'fail'), checks, ...(structure ? { structure } : {}) };
 }

@@ -3,19 +3,22 @@
 // that a model may run (approved, not expired, unchanged since approval).
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { MAX_MODEL_FILE_BYTES } from '../core/limits.js';
 import { stmt } from '../core/sqlite.js';
 import type { Manifest } from '../models/manifest.schema.js';
 import { modelDigest, parseManifest } from '../models/package.js';
+import { runtimeModule } from '../models/runtime.js';
+import { catalog as fieldCatalog } from '../datasets/catalog.js';
 import type { Ctx } from './context.js';
 import { platformError } from './errors.js';
 import { requireKind } from './orgs.js';
 import { newId, type ModelRow, type Org } from './state.js';
 import { vetPackage } from './vetting.js';
-import type { VettingReport } from '../models/vetting.js';
 
 const sha = (s: string) => `sha256:${createHash('sha256').update(s).digest('hex')}`;
 
-export const submissionSchema = z.object({ manifest: z.record(z.string(), z.unknown()), source: z.string().max(512 * 1024) }).strict();
+/** A package as submitted: the manifest, and the model file's text (JavaScript, PMML XML or XGBoost JSON). */
+export const submissionSchema = z.object({ manifest: z.record(z.string(), z.unknown()), source: z.string().max(MAX_MODEL_FILE_BYTES + 1) }).strict();
 
 export interface Approval {
   policy: string;
@@ -46,13 +49,13 @@ export function publicCard(row: ModelRow) {
 export async function submitModel(ctx: Ctx, fintech: Org, sub: z.infer<typeof submissionSchema>) {
   requireKind(fintech, 'fintech');
   const pkg = { manifestJson: sub.manifest, source: sub.source };
-  const report: VettingReport = await vetPackage(pkg, ctx.executor);
+  const report = await vetPackage(pkg, ctx.executor);
   const id = newId('mdl');
   const status = report.passed ? 'vetted' : 'vetting_failed';
   ctx.db.transaction(() => {
     ctx.db
-      .prepare('INSERT INTO models (id, provider, digest, manifest, source, status, report, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(id, fintech.id, report.digest, JSON.stringify(sub.manifest), sub.source, status, JSON.stringify(report), ctx.now().toISOString());
+      .prepare('INSERT INTO models (id, provider, digest, manifest, source, status, report, created_at, cost_micros) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(id, fintech.id, report.digest, JSON.stringify(sub.manifest), sub.source, status, JSON.stringify(report), ctx.now().toISOString(), report.cost?.perRowMicros ?? null);
     ctx.ledger.append('model.submitted', fintech.id, { model: id, digest: report.digest, provider: fintech.id });
     ctx.ledger.append('model.vetted', 'platform', { model: id, digest: report.digest, passed: report.passed, report: sha(JSON.stringify(report)) });
   })();
@@ -131,6 +134,10 @@ interface Checked {
   approved: string | null;
   intact: boolean;
   manifest: Manifest | null;
+  /** What the executor runs: the JavaScript module, or the module compiled from a model file. */
+  module: string | null;
+  /** For aggregates (no reason codes released): the same, compiled without reasons for models as data. */
+  batchModule: string | null;
 }
 const checked = new Map<string, Checked>();
 /** Shared across runs, so nobody may change it. */
@@ -145,24 +152,37 @@ function checkedModel(row: ModelRow): Checked {
   const c = checked.get(row.id);
   if (c && c.manifestText === row.manifest && c.source === row.source && c.approved === row.approved_digest) return c;
   const manifestJson = JSON.parse(row.manifest) as unknown;
+  const manifest = deepFreeze(parseManifest(manifestJson));
+  let module: string | null = null;
+  let batchModule: string | null = null;
+  try {
+    const runtime = manifest ? runtimeModule(manifest, row.source, fieldCatalog()) : null;
+    module = runtime?.source ?? null;
+    batchModule = runtime?.batchSource ?? null;
+  } catch {
+    module = null; // vetting refused such a file; a changed one is not runnable
+  }
   const fresh: Checked = {
     manifestText: row.manifest,
     source: row.source,
     approved: row.approved_digest,
     intact: modelDigest({ manifestJson, source: row.source }) === row.approved_digest,
-    manifest: deepFreeze(parseManifest(manifestJson)),
+    manifest,
+    module,
+    batchModule,
   };
   checked.set(row.id, fresh);
   return fresh;
 }
 
-export function runnableModel(ctx: Ctx, id: string): { row: ModelRow; manifest: Manifest } {
+/** An approved, unexpired, unchanged model, with the module the executor runs for it. */
+export function runnableModel(ctx: Ctx, id: string): { row: ModelRow; manifest: Manifest; module: string; batchModule: string } {
   const row = stmt(ctx.db, 'SELECT * FROM models WHERE id = ?').get(id) as ModelRow | undefined;
   if (!row) throw platformError('MODEL_UNKNOWN');
-  const { manifest, intact } = checkedModel(row);
-  if (row.status !== 'approved' || !row.expires_at || Date.parse(row.expires_at) <= ctx.now().getTime() || !intact || !manifest) {
+  const { manifest, intact, module, batchModule } = checkedModel(row);
+  if (row.status !== 'approved' || !row.expires_at || Date.parse(row.expires_at) <= ctx.now().getTime() || !intact || !manifest || module === null || batchModule === null) {
     throw platformError('MODEL_NOT_RUNNABLE');
   }
-  return { row, manifest };
+  return { row, manifest, module, batchModule };
 }
 

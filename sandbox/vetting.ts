@@ -49,11 +49,11 @@ function onContract(r: ExecuteResult, rows: number, m: Manifest): boolean {
   return true;
 }
 
-async function dryRun(pkg: ModelPackage, m: Manifest, executor: Executor): Promise<{ checks: Check[]; cost: VettingCost | null }> {
+async function dryRun(source: string, batchSource: string, m: Manifest, executor: Executor): Promise<{ checks: Check[]; cost: VettingCost | null }> {
   // secret and fresh each time: a model cannot behave on exactly these rows
   const seed = randomInt(1, 2 ** 31);
   const { data } = dummyMatrix(m.inputs, COST_SUBJECTS, seed);
-  const base = { source: pkg.source, fields: m.inputs, reasons: m.output.reasons, lane: 'vetting' as const, timeoutMs: 30_000 };
+  const base = { source, fields: m.inputs, reasons: m.output.reasons, lane: 'vetting' as const, timeoutMs: 30_000 };
   const small = data.slice(0, DRY_RUN_SUBJECTS * m.inputs.length);
   let first: ExecuteResult;
   try {
@@ -91,7 +91,7 @@ async function dryRun(pkg: ModelPackage, m: Manifest, executor: Executor): Promi
   let cost: VettingCost | null = null;
   try {
     const runs: number[] = [];
-    for (let i = 0; i < 2; i++) runs.push((await executor.execute({ ...base, mode: 'cohort', data })).cpuMs);
+    for (let i = 0; i < 2; i++) runs.push((await executor.execute({ ...base, source: batchSource, mode: 'cohort', data })).cpuMs);
     cost = { perRowMicros: Math.max(0.1, Math.round((Math.min(...runs) * 1000 * 100) / COST_SUBJECTS) / 100), rows: COST_SUBJECTS };
     checks.push(pass('dryrun.cost', `${cost.perRowMicros} us of CPU per merchant in a hardened batch (${COST_SUBJECTS} merchants)`));
   } catch (e) {
@@ -101,14 +101,14 @@ async function dryRun(pkg: ModelPackage, m: Manifest, executor: Executor): Promi
 }
 
 export async function vetPackage(pkg: ModelPackage, executor: Executor): Promise<VettingReport & { cost: VettingCost | null }> {
-  const { manifest, checks } = staticVetting(pkg, catalog());
-  const sizeOk = checks.find((c) => c.id === 'size.source')?.status === 'pass';
-  if (!sizeOk) return { ...report(pkg, checks), cost: null };
+  const { manifest, checks, runtime } = staticVetting(pkg, catalog());
+  const structure = runtime?.structure;
+  if (!runtime) return { ...report(pkg, checks, structure), cost: null };
   const staticOk = checks.every((c) => c.status !== 'fail');
   let moduleOk = false;
   if (staticOk) {
     try {
-      const mc = moduleChecks(await executor.check(pkg.source));
+      const mc = moduleChecks(await executor.check(runtime.source));
       checks.push(...mc);
       moduleOk = mc.every((c) => c.status === 'pass');
     } catch (e) {
@@ -117,9 +117,9 @@ export async function vetPackage(pkg: ModelPackage, executor: Executor): Promise
   }
   let cost: VettingCost | null = null;
   if (manifest && moduleOk && staticOk) {
-    const dry = await dryRun(pkg, manifest, executor);
+    const dry = await dryRun(runtime.source, runtime.batchSource, manifest, executor);
     checks.push(...dry.checks);
     cost = dry.cost;
   } else checks.push({ id: 'dryrun.runs', status: 'fail', reason: 'not run: fix the failed checks first' });
-  return { ...report(pkg, checks), cost };
+  return { ...report(pkg, checks, structure), cost };
 }

@@ -4,7 +4,7 @@
 // indexes as a Uint8Array of REASON_SLOTS per row. Failures are fixed codes chosen by the
 // host from what it observed; nothing a model wrote travels with them.
 import { z } from 'zod';
-import { MAX_MODEL_INPUTS, MAX_REASON_CODES, MAX_SOURCE_BYTES } from '../core/limits.js';
+import { MAX_MODEL_FILE_BYTES, MAX_MODEL_INPUTS, MAX_REASON_CODES } from '../core/limits.js';
 import { SANDBOX_CODES, type SandboxCode } from './errors.js';
 
 export { MAX_MODEL_INPUTS, MAX_REASON_CODES, MAX_SOURCE_BYTES, REASON_SLOTS, REASON_UNDECLARED } from '../core/limits.js';
@@ -41,7 +41,7 @@ export const taskSchema = z.discriminatedUnion('kind', [
   z
     .object({
       kind: z.literal('batch'),
-      source: z.string().max(MAX_SOURCE_BYTES),
+      source: z.string().max(MAX_MODEL_FILE_BYTES),
       fields: fieldsSchema,
       reasons: reasonsSchema,
       limits: limitsSchema,
@@ -53,14 +53,14 @@ export const taskSchema = z.discriminatedUnion('kind', [
   z
     .object({
       kind: z.literal('fresh'),
-      source: z.string().max(MAX_SOURCE_BYTES),
+      source: z.string().max(MAX_MODEL_FILE_BYTES),
       fields: fieldsSchema,
       reasons: reasonsSchema,
       limits: limitsSchema,
       data: z.instanceof(Float64Array),
     })
     .strict(),
-  z.object({ kind: z.literal('inspect'), source: z.string().max(MAX_SOURCE_BYTES), limits: limitsSchema }).strict(),
+  z.object({ kind: z.literal('inspect'), source: z.string().max(MAX_MODEL_FILE_BYTES), limits: limitsSchema }).strict(),
 ]);
 export type Task = z.infer<typeof taskSchema>;
 

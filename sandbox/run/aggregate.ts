@@ -55,7 +55,7 @@ async function project(ctx: RunCtx, fields: readonly string[], cohort: Int32Arra
 
 export async function runAggregate(ctx: RunCtx, org: Org, req: AggregateRequest): Promise<RunAnswer> {
   requireKind(org, 'fintech', 'regulator');
-  const { row, manifest } = runnableModel(ctx, req.modelId);
+  const { row, manifest, batchModule } = runnableModel(ctx, req.modelId);
   if (org.kind === 'fintech' && row.provider !== org.id) throw platformError('ROLE_FORBIDDEN');
   const policy = ctx.policy.policy;
   const statistics = [...new Set(req.statistics)].sort() as Statistic[];
@@ -113,7 +113,7 @@ export async function runAggregate(ctx: RunCtx, org: Org, req: AggregateRequest)
     let substituted;
     try {
       const data = await project(ctx, manifest.inputs, cohort);
-      const out = await ctx.executor.execute({ mode: 'cohort', source: row.source, fields: manifest.inputs, reasons: contract.reasons, data, timeoutMs: timing.computeMs, partition: org.id });
+      const out = await ctx.executor.execute({ mode: 'cohort', source: batchModule, fields: manifest.inputs, reasons: contract.reasons, data, timeoutMs: timing.computeMs, partition: org.id });
       ({ scores, substituted } = checkedScores(out, cohort.length, contract));
     } catch (e) {
       if (!isAppError(e) || !e.code.startsWith('SANDBOX_')) throw e;

@@ -31,7 +31,7 @@ export type SubjectsRequest = z.infer<typeof subjectsRequestSchema>;
 
 export async function runSubjects(ctx: RunCtx, bank: Org, req: SubjectsRequest): Promise<RunAnswer> {
   requireKind(bank, 'bank');
-  const { row, manifest } = runnableModel(ctx, req.modelId);
+  const { row, manifest, module } = runnableModel(ctx, req.modelId);
   if (!hasAccess(ctx, bank.id, req.modelId, req.purpose)) throw platformError('ACCESS_NOT_GRANTED');
   const policy = ctx.policy.policy;
   const subjects = [...new Set(req.subjects)];
@@ -79,7 +79,7 @@ export async function runSubjects(ctx: RunCtx, bank: Org, req: SubjectsRequest):
       const projection = ctx.vault.project(manifest.inputs, knownIdx);
       const out = await ctx.executor.execute({
         mode: 'subjects',
-        source: row.source,
+        source: module,
         fields: manifest.inputs,
         reasons: contract.reasons,
         data: projection.data,

@@ -12,7 +12,7 @@ export function fintechRoutes(platform: Platform) {
   return (app: FastifyInstance) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
     const ctx = platform.ctx;
-    r.post('/v1/models', { schema: { tags: ['fintech'], summary: 'Submit a model package; vetting runs at once', body: submissionSchema } }, async (req, reply) =>
+    r.post('/v1/models', { bodyLimit: 6 * 1024 * 1024, schema: { tags: ['fintech'], summary: 'Submit a model package; vetting runs at once', body: submissionSchema } }, async (req, reply) =>
       reply.status(201).send(await submitModel(ctx, req.org as Org, req.body)),
     );
     r.post('/v1/access/:id/grant', { schema: { tags: ['fintech'], summary: "Grant a bank's access request (the model's provider); for a model with bank-held features, { acceptWeightExposure: true }", params: idParams, body: grantSchema.nullish() } }, async (req) =>

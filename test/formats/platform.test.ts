@@ -1,0 +1,115 @@
+// Models as data through the whole platform: a PMML scorecard and an XGBoost model are
+// submitted, vetted (their structure shown to the regulator), approved, backtested, and
+// scored for a bank with reason codes, over HTTP; `dfix model try --rows --raw` prints
+// the raw output beside the score, equal to XGBoost's own predictions.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../core/config.js';
+import { seedVault } from '../../datasets/store.js';
+import { readPackage } from '../../models/package.js';
+import { Platform } from '../../sandbox/platform.js';
+import { tryPackage } from '../../sandbox/try.js';
+import { build } from '../../server/app.js';
+import { Executor } from '../../workers/client.js';
+import { strangerUscc } from '../helpers/platform.js';
+import { rmDir, tmpDir } from '../helpers/tmp.js';
+
+type Kind = 'regulator' | 'fintech' | 'bank' | 'channel';
+let executor: Executor;
+let dir: string;
+let platform: Platform;
+let app: FastifyInstance;
+const keys: Partial<Record<Kind, string>> = {};
+const ids: Partial<Record<Kind, string>> = {};
+
+async function call(method: string, url: string, as: Kind | null, body?: unknown): Promise<{ status: number; json: Record<string, any> }> {
+  const r = await app.inject({ method: method as 'GET', url, headers: as ? { authorization: `Bearer ${keys[as]}` } : {}, ...(body === undefined ? {} : { payload: body as object }) });
+  return { status: r.statusCode, json: JSON.parse(r.body) as Record<string, any> };
+}
+
+beforeAll(async () => {
+  executor = await Executor.start();
+  dir = tmpDir('dfix-formats-');
+  const config = resolveConfig({ dataDir: dir }, {});
+  seedVault(config.vaultPath, { subjects: 1600, seed: 20240601 });
+  platform = await Platform.open(config, { executor });
+  app = await build({ platform });
+  keys.regulator = (JSON.parse(fs.readFileSync(platform.bootstrapFile, 'utf8')) as { apiKey: string }).apiKey;
+  for (const [i, kind] of (['fintech', 'bank', 'channel'] as const).entries()) {
+    const a = await call('POST', '/v1/orgs', null, { name: `${kind} org`, kind, uscc: strangerUscc(400 + i) });
+    ids[kind] = a.json.id as string;
+    keys[kind] = (await call('POST', `/v1/orgs/${a.json.id}/admit`, 'regulator')).json.apiKey as string;
+  }
+});
+afterAll(async () => {
+  await app.close();
+  await platform.close();
+  await executor.close();
+  rmDir(dir);
+});
+
+describe.each([
+  ['an XGBoost model', 'models/examples/xgboost-credit', 'xgb'],
+  ['a PMML scorecard', 'models/examples/pmml-scorecard', 'scorecard'],
+])('%s, over HTTP', (_, example, kind) => {
+  it('is vetted with its structure, approved, backtested, and scores consented merchants with reason codes', async () => {
+    const pkg = readPackage(path.resolve(example));
+    const sub = await call('POST', '/v1/models', 'fintech', { manifest: pkg.manifestJson, source: pkg.source });
+    expect(sub.json.status, JSON.stringify(sub.json.report.checks.filter((c: { status: string }) => c.status !== 'pass'))).toBe('vetted');
+    const model = sub.json.id as string;
+    // the regulator reads the model as a table, not code
+    const review = await call('GET', `/v1/models/${model}`, 'regulator');
+    expect(review.json.report.structure).toMatchObject({ kind, inputs: expect.arrayContaining([expect.objectContaining({ level: expect.stringMatching(/^S[1-3]$/) })]) });
+    await call('POST', `/v1/models/${model}/approve`, 'regulator', {});
+    // a backtest
+    const posted = await call('POST', '/v1/runs', 'fintech', { mode: 'aggregate', modelId: model, cohort: {}, statistics: ['backtest', 'count'] });
+    expect(posted.status).toBe(202);
+    await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(posted.json.availableAt) - Date.now() + 50)));
+    let answer = await call('GET', `/v1/runs/${posted.json.runId}`, 'fintech');
+    for (let i = 0; i < 100 && answer.status === 202; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      answer = await call('GET', `/v1/runs/${posted.json.runId}`, 'fintech');
+    }
+    expect(answer.json.status).toBe('released');
+    expect(answer.json.result.count).toBe(1600);
+    expect(answer.json.result.backtest.auc).toBeGreaterThan(0.5);
+    // a bank's per-merchant run with reason codes
+    const acc = await call('POST', `/v1/models/${model}/access`, 'bank', { purpose: 'credit-assessment' });
+    await call('POST', `/v1/access/${acc.json.id}/grant`, 'fintech');
+    const merchants = platform.ctx.vault.usccOf(Int32Array.from({ length: 20 }, (_, i) => i * 37));
+    for (const m of merchants) await call('POST', '/v1/consents', 'channel', { subject: m, bank: ids.bank, purpose: 'credit-assessment', expiresAt: '2099-01-01T00:00:00Z' });
+    const scored = await call('POST', '/v1/runs', 'bank', { mode: 'subjects', modelId: model, subjects: merchants, purpose: 'credit-assessment' });
+    expect(scored.json.status).toBe('released');
+    expect(scored.json.results).toHaveLength(20);
+    const declared = (pkg.manifestJson as { output: { reasons: string[] } }).output.reasons;
+    const withReasons = scored.json.results.filter((r: { reasons: string[] }) => r.reasons.length > 0);
+    expect(withReasons.length).toBeGreaterThan(0);
+    for (const r of scored.json.results as { score: number; reasons: string[] }[]) {
+      const { min, step } = (pkg.manifestJson as { output: { score: { min: number; step: number } } }).output.score;
+      expect((r.score - min) % step).toBe(0);
+      for (const c of r.reasons) expect(declared).toContain(c);
+      expect(r.reasons.length).toBeLessThanOrEqual(3);
+    }
+  });
+});
+
+describe('model try --raw', () => {
+  it("prints XGBoost's own probability for every fixture row, missing values included", async () => {
+    const expected = JSON.parse(fs.readFileSync('test/fixtures/formats/xgb-logistic.expected.json', 'utf8')) as { fields: string[]; rows: (number | null)[][]; prediction: number[] };
+    const csv = [expected.fields.join(','), ...expected.rows.map((r) => r.map((v) => (v === null ? '' : String(v))).join(','))].join('\n');
+    const r = await tryPackage(readPackage(path.resolve('models/examples/xgboost-credit')), executor, { csv }, 'cohort', { raw: true });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    let worst = 0;
+    r.outputs.forEach((o, i) => (worst = Math.max(worst, Math.abs((o.raw as number) - (expected.prediction[i] as number)))));
+    expect(worst).toBeLessThan(1e-6);
+    expect(expected.rows.some((row) => row.includes(null))).toBe(true);
+  });
+
+  it('refuses rows that are not a CSV of the model’s inputs, naming what is wrong', async () => {
+    const pkg = readPackage(path.resolve('models/examples/xgboost-credit'));
+    await expect(tryPackage(pkg, executor, { csv: 'nope\n1' }, 'cohort')).rejects.toMatchObject({ code: 'MODEL_ROWS_INVALID' });
+  });
+});

@@ -70,7 +70,7 @@ describe('compiled modules in the platform sandbox', () => {
     plainRows.forEach((r, i) => {
       const want = score(r);
       expect(out.scores[i]).toBe(want.score);
-      const got = [0, 1, 2].map((t) => out.reasons[i * 3 + t] as number).filter((x) => x > 0).map((x) => reasons[x - 1]);
+      const got = [0, 1, 2, 3].map((t) => out.reasons[i * 4 + t] as number).filter((x) => x > 0).map((x) => reasons[x - 1]);
       expect(got).toEqual(want.reasons);
     });
   });

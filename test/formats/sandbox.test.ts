@@ -32,7 +32,7 @@ const cases = (): Case[] => [
     name: 'scorecard.pmml',
     ir: parsePmml(fixtureBytes('scorecard.pmml'), catalog()),
     scaling: { method: 'identity' },
-    lattice: { min: -50, max: 100, step: 1 },
+    lattice: { min: -20, max: 100, step: 1 },
     map: { RC1: 'R05_LOW_TAX_CREDIT_RATING', RC5: 'R12_LOW_RATING', RC2: 'R01_SHORT_HISTORY', RC3: 'R08_SALES_DECLINE', RC4: 'R06_ENFORCEMENT_CASES' },
   },
 ];

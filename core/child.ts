@@ -13,13 +13,8 @@
 // mistaken for the child's silence.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { z } from 'zod';
-import { defineErrors, errorFactory } from './errors.js';
+import { CHANNEL_ERRORS, errorFactory } from './errors.js';
 
-export const CHANNEL_ERRORS = defineErrors({
-  CHANNEL_MESSAGE_INVALID: { kind: 'internal', message: 'A message between the platform and a child process could not be parsed.' },
-  CHANNEL_DEADLINE: { kind: 'unavailable', message: 'A child process did not answer in time.' },
-  CHANNEL_CLOSED: { kind: 'unavailable', message: 'A child process is not running.' },
-});
 export const channelError = errorFactory(CHANNEL_ERRORS);
 
 /** Every message between parent and child carries a type; requests and replies an id. */

@@ -9,12 +9,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ChildCommand } from './child.js';
-import { defineErrors, errorFactory } from './errors.js';
+import { CONFINEMENT_ERRORS, errorFactory } from './errors.js';
 import { projectRoot } from './fs.js';
 
-export const CONFINEMENT_ERRORS = defineErrors({
-  CONFINEMENT_UNAVAILABLE: { kind: 'unavailable', message: 'The configured confinement of child processes cannot be established here; nothing was started.' },
-});
+export { CONFINEMENT_ERRORS };
 const confinementError = errorFactory(CONFINEMENT_ERRORS);
 
 export type ConfinementMode = 'os' | 'permission-only';

@@ -78,3 +78,15 @@ export const CORE_ERRORS = defineErrors({
 });
 
 export const coreError = errorFactory(CORE_ERRORS);
+
+/** The child-process channel (core/child.ts). */
+export const CHANNEL_ERRORS = defineErrors({
+  CHANNEL_MESSAGE_INVALID: { kind: 'internal', message: 'A message between the platform and a child process could not be parsed.' },
+  CHANNEL_DEADLINE: { kind: 'unavailable', message: 'A child process did not answer in time.' },
+  CHANNEL_CLOSED: { kind: 'unavailable', message: 'A child process is not running.' },
+});
+
+/** Confinement of child processes (core/confinement.ts). */
+export const CONFINEMENT_ERRORS = defineErrors({
+  CONFINEMENT_UNAVAILABLE: { kind: 'unavailable', message: 'The configured confinement of child processes cannot be established here; nothing was started.' },
+});

@@ -34,9 +34,9 @@ describe('dfix model', () => {
     const pkg = path.join(dir, 'bad');
     fs.mkdirSync(pkg);
     fs.copyFileSync(path.join(REFERENCE, 'manifest.json'), path.join(pkg, 'manifest.json'));
-    fs.writeFileSync(path.join(pkg, 'model.js'), 'export function score(row) { throw new Error("leak " + row.business_age_months); }');
+    fs.writeFileSync(path.join(pkg, 'model.js'), 'export function score(row) { throw "leak " + row.business_age_months; }');
     const io = capture();
-    expect(await run(['model', 'try', pkg, '--json'], io)).toBe(1);
+    expect(await run(['model', 'try', pkg, '--json', '--mode', 'cohort'], io)).toBe(1);
     expect(JSON.parse(io.stdout.join(''))).toEqual({ ok: false, error: { code: 'SANDBOX_MODEL_ERROR' } });
   });
 

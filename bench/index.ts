@@ -5,7 +5,10 @@ import { benchApi } from './api.js';
 import { benchEncryption } from './encryption.js';
 import { benchLedger } from './ledger.js';
 import { benchRuns } from './runs.js';
+import { benchAttack } from './attack.js';
+import { benchFormats } from './formats.js';
 import { benchCohort, benchExecutor } from './sandbox.js';
+import { benchUtility } from './utility.js';
 import type { Figure } from './report.js';
 
 export type Bench = (ctx: BenchContext) => Promise<Figure[]>;
@@ -14,9 +17,12 @@ export const BENCHES: Record<string, Bench> = {
   seed: benchSeed,
   projection: benchProjection,
   executor: benchExecutor,
-  sandbox: benchCohort,
+  // issue: row isolation; cohort at 1,000,000, subjects throughput, one merchant, then crash containment under attack
+  sandbox: async (ctx) => [...(await benchCohort(ctx)), ...(await benchAttack(ctx))],
   ledger: benchLedger,
-  runs: benchRuns,
+  // issue: sealed release; a backtest over the vault end to end, /healthz during it, and released-AUC utility
+  runs: async (ctx) => [...(await benchRuns(ctx)), ...(await benchUtility(ctx))],
+  formats: benchFormats,
   api: benchApi,
   encryption: benchEncryption,
 };

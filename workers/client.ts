@@ -281,11 +281,28 @@ export class Executor {
     if (rows === 0) return { scores: new Float64Array(0), reasons: new Uint8Array(0), failed: new Uint8Array(0), cpuMs: 0 };
     if (req.mode === 'subjects') {
       if (lane === 'vetting') return this.fresh(lane, req, rows, limits);
-      return new Promise<ExecuteResult>((resolve, reject) => {
-        const key = createHash('sha256').update(JSON.stringify([req.source, req.fields, req.reasons, limits, req.partition ?? ''])).digest('hex');
-        this.subjectsQueue.push({ key, req, rows, resolve, reject, alone: false });
-        this.pump('production');
+      const key = createHash('sha256').update(JSON.stringify([req.source, req.fields, req.reasons, limits, req.partition ?? ''])).digest('hex');
+      // a large request is queued in pieces, so that every production lane takes a share
+      const piece = this.opts.batchRows;
+      const parts = await Promise.all(
+        Array.from({ length: Math.ceil(rows / piece) }, (_, p) => {
+          const part = { ...req, data: req.data.subarray(p * piece * k, Math.min(rows, (p + 1) * piece) * k) };
+          const n = part.data.length / k;
+          return new Promise<ExecuteResult>((resolve, reject) => {
+            this.subjectsQueue.push({ key, req: part, rows: n, resolve, reject, alone: false });
+            this.pump('production');
+          });
+        }),
+      );
+      if (parts.length === 1) return parts[0] as ExecuteResult;
+      const out: ExecuteResult = { scores: new Float64Array(rows), reasons: new Uint8Array(rows * REASON_SLOTS), failed: new Uint8Array(rows), cpuMs: 0 };
+      parts.forEach((r, p) => {
+        out.scores.set(r.scores, p * piece);
+        out.reasons.set(r.reasons, p * piece * REASON_SLOTS);
+        out.failed.set(r.failed, p * piece);
+        out.cpuMs += r.cpuMs;
       });
+      return out;
     }
     // cohort: hardened batches, one per lane for large cohorts
     const timeoutMs = req.timeoutMs ?? limits.callMs + Math.ceil(rows / 100);

@@ -23,6 +23,11 @@ async function withExecutor<T>(fn: (e: Executor) => Promise<T>): Promise<T> {
   }
 }
 
+/** The model's own error on dummy rows, as a developer reads it: where, what, and the stack. */
+function describeError(e: { subject: string; message: string; line: number | null; column: number | null; stack: string }): string {
+  return `the model threw on ${e.subject}${e.line !== null ? ` at model.js:${e.line}:${e.column}` : ''}: ${e.message}${e.stack ? `\n${e.stack}` : ''}`;
+}
+
 export async function modelCommand(argv: readonly string[], io: Io): Promise<number> {
   const [sub, ...rest] = argv;
   if (isHelpWord(sub)) return printHelp(io, 'model');
@@ -68,7 +73,8 @@ export async function modelCommand(argv: readonly string[], io: Io): Promise<num
       else if (result.ok) {
         const head = ['subject', ...(flags.raw ? ['raw'] : []), 'score', 'grade', 'reasons'];
         io.out(table(head, result.outputs.map((o) => [o.subject, ...(flags.raw ? [o.raw === null || o.raw === undefined ? '-' : String(o.raw)] : []), String(o.score), o.grade ?? '-', o.reasons.join(' ')])));
-      } else io.out(`failed: ${result.error.code}`);
+        if (result.firstError) io.out(`\n${describeError(result.firstError)}`);
+      } else io.out(`failed: ${result.error.code}${result.error.message !== undefined ? `\n${describeError(result.error as Parameters<typeof describeError>[0])}` : ''}`);
       return result.ok ? 0 : 1;
     }
     case 'init': {

@@ -10,6 +10,7 @@ export const PLATFORM_ERRORS = defineErrors({
   ORG_STATE: { kind: 'conflict', message: 'The organisation is not in a state that allows this.' },
   MODEL_UNKNOWN: { kind: 'not_found', message: 'No such model.' },
   MODEL_STATE: { kind: 'conflict', message: 'The model is not in a state that allows this.' },
+  MODEL_VETTING_BUSY: { kind: 'limited', message: 'Another submission of this organisation is being vetted; submit again when it is answered.' },
   MODEL_NOT_RUNNABLE: { kind: 'refused', message: 'The model is not approved, has expired, or was changed since approval.' },
   ACCESS_UNKNOWN: { kind: 'not_found', message: 'No such access request.' },
   ACCESS_STATE: { kind: 'conflict', message: 'The access request is not in a state that allows this.' },

@@ -46,8 +46,21 @@ export function publicCard(row: ModelRow) {
   };
 }
 
+/** Organisations with a submission being vetted: one at a time each, so no one fills the vetting lane. */
+const vetting = new Set<string>();
+
 export async function submitModel(ctx: Ctx, fintech: Org, sub: z.infer<typeof submissionSchema>) {
   requireKind(fintech, 'fintech');
+  if (vetting.has(fintech.id)) throw platformError('MODEL_VETTING_BUSY');
+  vetting.add(fintech.id);
+  try {
+    return await submitAndVet(ctx, fintech, sub);
+  } finally {
+    vetting.delete(fintech.id);
+  }
+}
+
+async function submitAndVet(ctx: Ctx, fintech: Org, sub: z.infer<typeof submissionSchema>) {
   const pkg = { manifestJson: sub.manifest, source: sub.source };
   const report = await vetPackage(pkg, ctx.executor);
   const id = newId('mdl');

@@ -13,7 +13,9 @@ import type { Executor, Mode } from '../workers/client.js';
 import { checkedScores, contractOf, subjectScores, type SubjectScore } from './scoring.js';
 
 export type TryOutput = SubjectScore & { subject: string; raw?: number | null };
-export type TryResult = { ok: true; outputs: TryOutput[] } | { ok: false; error: { code: string } };
+/** The model's own first error on these (dummy or developer-given) rows: message, line, column, stack. */
+export type TryDebug = { subject: string; message: string; line: number | null; column: number | null; stack: string };
+export type TryResult = { ok: true; outputs: TryOutput[]; firstError?: TryDebug } | { ok: false; error: { code: string } & Partial<TryDebug> };
 
 /** Rows to score: dummy merchants, or a CSV of catalog field names (empty = missing). */
 export type TryRows = { dummy: number } | { csv: string };
@@ -64,9 +66,22 @@ export async function tryPackage(pkg: ModelPackage, executor: Executor, rows: Tr
       const source = runtime.rawSource ?? runtime.source;
       raw = (await executor.execute({ ...base, mode: 'cohort', source, data })).scores;
     }
-    return { ok: true, outputs: scored.map((s, i) => ({ subject: labels[i] as string, ...s, ...(raw ? { raw: Number.isNaN(raw[i] as number) ? null : (raw[i] as number) } : {}) })) };
+    const outputs = scored.map((s, i) => ({ subject: labels[i] as string, ...s, ...(raw ? { raw: Number.isNaN(raw[i] as number) ? null : (raw[i] as number) } : {}) }));
+    // merchants that got the default output because the model threw on them: say why
+    const firstError = r.failed.some((f) => f === 1) ? await debug(executor, runtime.source, manifest.inputs, data, labels) : undefined;
+    return { ok: true, outputs, ...(firstError ? { firstError } : {}) };
   } catch (e) {
-    if (isAppError(e) && e.kind !== 'internal' && e.kind !== 'invalid') return { ok: false, error: { code: e.code } };
+    if (isAppError(e) && e.kind !== 'internal' && e.kind !== 'invalid') {
+      const found = e.code === 'SANDBOX_MODEL_ERROR' ? await debug(executor, runtime.source, manifest.inputs, data, labels) : undefined;
+      return { ok: false, error: { code: e.code, ...(found ?? {}) } };
+    }
     throw e;
   }
+}
+
+/** The model's own first error on these rows (never vault rows: this is a developer's tool). */
+async function debug(executor: Executor, source: string, fields: readonly string[], data: Float64Array, labels: readonly string[]): Promise<TryDebug | undefined> {
+  const e = await executor.debugOnDummyRows(source, fields, data).catch(() => null);
+  if (!e) return undefined;
+  return { subject: labels[e.row] ?? '(module)', message: e.message, line: e.line, column: e.column, stack: e.stack };
 }

@@ -59,6 +59,20 @@ export function audience(kinds: readonly OrgKind[] | 'any', register: (app: Fast
   };
 }
 
+/** Codes whose detail is always platform-owned (a schema path, a rule, a flag): safe to return. */
+const NAMED_DETAIL = new Set(['REQUEST_INVALID', 'RUN_BAD_REQUEST', 'ORG_DUPLICATE', 'ACCESS_TERMS_REQUIRED', 'MODEL_STATE', 'CONSENT_STATE', 'BUDGET_REFRESH_INVALID']);
+
+/**
+ * Where a request broke its schema, and which rule: "body/subjects/3: too_big". Path
+ * segments that are not plain names (they could be keys a client chose) are shown as "*".
+ */
+function validationDetail(err: FastifyError): string {
+  const first = (err.validation ?? [])[0] as { instancePath?: string; keyword?: string } | undefined;
+  const where = (first?.instancePath ?? '').split('/').filter(Boolean).map((p) => (/^[A-Za-z0-9_]{1,40}$/.test(p) ? p : '*'));
+  const rule = /^[a-z_]{1,40}$/.test(first?.keyword ?? '') ? first?.keyword : 'invalid';
+  return `${[err.validationContext ?? 'request', ...where].join('/')}: ${rule}`;
+}
+
 export async function build(deps: ServerDeps): Promise<FastifyInstance> {
   const settings = { ...SERVER_DEFAULTS, ...Object.fromEntries(Object.entries(deps).filter(([, v]) => v !== undefined)) } as Required<Omit<ServerDeps, 'logger'>> & ServerDeps;
   const app = Fastify({
@@ -106,7 +120,7 @@ export async function build(deps: ServerDeps): Promise<FastifyInstance> {
   app.setErrorHandler((err: FastifyError | AppError, req, reply) => {
     let e: AppError;
     if (isAppError(err)) e = err;
-    else if ((err as FastifyError).validation) e = serverError('REQUEST_INVALID');
+    else if ((err as FastifyError).validation) e = serverError('REQUEST_INVALID', { detail: validationDetail(err as FastifyError) });
     else if ((err as FastifyError).code === 'FST_ERR_CTP_BODY_TOO_LARGE') e = serverError('REQUEST_TOO_LARGE');
     else if ((err as FastifyError).code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') e = serverError('REQUEST_UNSUPPORTED_MEDIA');
     else if ((err as FastifyError).code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || (err as FastifyError).code === 'FST_ERR_CTP_INVALID_JSON_BODY') e = serverError('REQUEST_MALFORMED_JSON');
@@ -116,7 +130,10 @@ export async function build(deps: ServerDeps): Promise<FastifyInstance> {
       e = new AppError('INTERNAL_ERROR', { kind: 'internal', message: 'Internal error.' });
     }
     if (e.kind === 'internal') req.log.error({ code: e.code }, 'internal error');
-    void reply.status(STATUS[e.kind]).send({ code: e.code, message: e.message, requestId: req.id });
+    else if (e.detail) req.log.info({ code: e.code, detail: e.detail }, 'refused');
+    // a detail names platform-owned things (a field path and the rule it broke), never a value sent
+    const detail = e.detail && NAMED_DETAIL.has(e.code) ? { detail: e.detail } : {};
+    void reply.status(STATUS[e.kind]).send({ code: e.code, message: e.message, ...detail, requestId: req.id });
   });
   app.setNotFoundHandler((req, reply) => {
     void reply.status(404).send({ code: 'ROUTE_UNKNOWN', message: 'No such route.', requestId: req.id });

@@ -9,6 +9,7 @@
 // production lanes); `subjects` rows each in a fresh context, and queued subjects requests
 // of the same model and requester share a task.
 import { createHash } from 'node:crypto';
+import type { DebugError } from './isolates.js';
 import { ChildChannel, type ChildExit } from '../core/child.js';
 import { AppError, isAppError } from '../core/errors.js';
 import { CONFINEMENT_ERRORS, establishConfinement, type Confinement, type ConfinementMode, type ConfinementTools, type Posture } from '../core/confinement.js';
@@ -145,7 +146,7 @@ export class Executor {
   }
 
   private async spawn(lane: Lane, slot: number): Promise<void> {
-    const command = this.confinement.command('dist/workers/executor.js', ['--no-node-snapshot', '--disallow-code-generation-from-strings', '--max-old-space-size=256'], { addons: true });
+    const command = this.confinement.command('dist/workers/executor.js', ['--no-node-snapshot', '--disallow-code-generation-from-strings', '--max-old-space-size=256'], { addons: true, ...(lane === 'vetting' ? { nice: 19 } : {}) });
     const channel = new ChildChannel<ReadyInfo>(command, {
       name: `executor.${lane}`,
       parseReady: (m) => {
@@ -197,7 +198,7 @@ export class Executor {
   private async runJob(lane: Lane, proc: Process, job: Job): Promise<void> {
     const t = job.task;
     const rows = t.kind === 'inspect' ? 0 : t.data.length / t.fields.length;
-    const backstop = 10_000 + (t.kind === 'batch' ? t.timeoutMs : t.kind === 'fresh' ? rows * (2 * t.limits.callMs + 50) : t.limits.callMs) + 5000;
+    const backstop = 10_000 + (t.kind === 'batch' ? t.timeoutMs : t.kind === 'fresh' ? rows * (2 * t.limits.callMs + 50) : 10 * t.limits.callMs) + 5000;
     let result: TaskResult | { crashed: ReturnType<typeof limitOf> };
     try {
       const reply = await proc.channel.request({ type: 'task', task: t }, backstop);
@@ -348,6 +349,18 @@ export class Executor {
         ],
       }),
     );
+  }
+
+  /**
+   * For developers on DUMMY rows only (`dfix model try`): the model's own first error, with
+   * message, line, column and stack, from the vetting lane. Never call it with vault rows.
+   */
+  async debugOnDummyRows(source: string, fields: readonly string[], dummyRows: Float64Array, limits: Limits = DEFAULT_LIMITS): Promise<DebugError | null> {
+    const r = await new Promise<TaskResult | { crashed: ReturnType<typeof limitOf> }>((resolve) =>
+      this.enqueue('vetting', { task: { kind: 'debug', source, fields: [...fields], limits, data: dummyRows.slice() }, parts: [{ rows: 0, settle: resolve }] }),
+    );
+    if ('crashed' in r) throw sandboxError(codeOfLimit(r.crashed));
+    return r.kind === 'debug' ? r.error : null;
   }
 
   /** Compiles and evaluates a module in a hardened context of the vetting lane; reports its exports. */

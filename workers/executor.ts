@@ -56,9 +56,10 @@ function spawnWorker(): Worker {
 }
 
 function backstopMs(task: Task): number {
-  const setup = 5000;
+  const setup = 2000;
   if (task.kind === 'batch') return setup + task.timeoutMs + GRACE_MS;
   if (task.kind === 'fresh') return setup + (task.data.length / task.fields.length) * (2 * task.limits.callMs + 50) + GRACE_MS;
+  if (task.kind === 'debug') return setup + 10 * task.limits.callMs + GRACE_MS;
   return setup + task.limits.callMs + GRACE_MS;
 }
 

@@ -100,6 +100,7 @@ function classify(isolate: ivm.Isolate, startedAt: number, timeoutMs: number): S
 
 interface Loaded {
   run: ivm.Reference<unknown>;
+  tools: ivm.Reference<Record<string, unknown>>;
   report: ModuleReport;
   release(): void;
 }
@@ -158,7 +159,7 @@ function load(isolate: ivm.Isolate, prelude: ivm.Script, source: string, hardene
     }
     const f = found as { exports?: unknown; scoreIsFunction?: unknown } | null;
     const exports = Array.isArray(f?.exports) ? f.exports.filter((x): x is string => typeof x === 'string').slice(0, 64).map((s) => s.slice(0, 256)) : [];
-    return { run, report: { exports, scoreIsFunction: f?.scoreIsFunction === true, evaluates: true }, release };
+    return { run, tools, report: { exports, scoreIsFunction: f?.scoreIsFunction === true, evaluates: true }, release };
   } catch (e) {
     release();
     throw e;
@@ -315,5 +316,48 @@ export class FreshScorer {
     this.isolate = null;
     this.prelude = null;
     this.contexts = 0;
+  }
+}
+
+/** What a model threw, for its developer, on dummy rows (model-controlled text: dummy data only). */
+export interface DebugError {
+  row: number;
+  message: string;
+  line: number | null;
+  column: number | null;
+  stack: string;
+}
+
+/**
+ * For `dfix model try` on dummy data, in the vetting lane only: the first row whose
+ * evaluation throws, with the model's own message, line, column and stack. The static
+ * rules are not applied here (the vetting report already lists their findings).
+ */
+export function debugFirstError(source: string, fields: readonly string[], limits: Limits, data: Float64Array): DebugError | null {
+  const isolate = new ivm.Isolate({ memoryLimit: limits.memoryMb });
+  try {
+    const prelude = isolate.compileScriptSync(freshPrelude(REASON_SLOTS), { filename: 'prelude.js' });
+    let loaded: Loaded;
+    try {
+      loaded = load(isolate, prelude, source, false, limits, undefined, false);
+    } catch {
+      return { row: -1, message: 'the module failed to load (see the vetting report)', line: null, column: null, stack: '' };
+    }
+    const probe = loaded.tools.getSync('probe', { reference: true }) as ivm.Reference<unknown>;
+    const input = new ivm.ExternalCopy(data.slice().buffer).copyInto({ release: true, transferIn: true });
+    const names = new ivm.ExternalCopy([...fields]).copyInto({ release: true });
+    let found: unknown = null;
+    try {
+      found = probe.applySync(undefined, [input, fields.length, data.length / fields.length, names], { result: { copy: true }, timeout: limits.callMs * 10 });
+    } catch {
+      return { row: -1, message: 'the model ran out of time or memory', line: null, column: null, stack: '' };
+    }
+    const f = found as { row?: unknown; message?: unknown; stack?: unknown } | null;
+    if (!f || typeof f.row !== 'number') return null;
+    const stack = typeof f.stack === 'string' ? f.stack : '';
+    const at = /model\.js:(\d+):(\d+)/.exec(stack);
+    return { row: f.row, message: typeof f.message === 'string' ? f.message : '', line: at ? Number(at[1]) : null, column: at ? Number(at[2]) : null, stack };
+  } finally {
+    if (!isolate.isDisposed) isolate.dispose();
   }
 }

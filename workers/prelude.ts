@@ -61,6 +61,33 @@ const RUNNER = String.raw`
     }
     return { scores: scores, reasons: reasons };
   }
+  // For developers on dummy data only (the vetting lane, \`dfix model try\`): the first row
+  // whose evaluation throws, with the model's own message and stack. Never run on real data.
+  function probe(buffer, k, n, names) {
+    const x = new F64(buffer);
+    for (let i = 0; i < n; i++) {
+      const row = {};
+      for (let j = 0; j < k; j++) {
+        const v = x[i * k + j];
+        row[names[j]] = v === v ? v : null;
+      }
+      freeze(row);
+      try {
+        score(row);
+      } catch (e) {
+        let message = '';
+        let stack = '';
+        try {
+          message = String(e !== null && typeof e === 'object' && 'message' in e ? e.message : e).slice(0, 500);
+          stack = String(e !== null && typeof e === 'object' && 'stack' in e ? e.stack : '').slice(0, 2000);
+        } catch (_) {
+          message = '(unprintable)';
+        }
+        return { row: i, message: message, stack: stack };
+      }
+    }
+    return null;
+  }
 `;
 
 function trim(slots: number): string {
@@ -96,7 +123,7 @@ export function hardenedPrelude(slots: number): string {
   ${trim(slots)}
   ${RUNNER}
   HARDEN(G);
-  return freeze({ run: run, init: init });
+  return freeze({ run: run, init: init, probe: probe });
 })()`;
 }
 
@@ -113,6 +140,6 @@ export function freshPrelude(slots: number): string {
   }
   ${trim(slots)}
   ${RUNNER}
-  return freeze({ run: run, init: init });
+  return freeze({ run: run, init: init, probe: probe });
 })()`;
 }

@@ -61,6 +61,8 @@ export const taskSchema = z.discriminatedUnion('kind', [
     })
     .strict(),
   z.object({ kind: z.literal('inspect'), source: z.string().max(MAX_MODEL_FILE_BYTES), limits: limitsSchema }).strict(),
+  /** Developers on dummy data only (the platform sends it to the vetting lane): the model's own first error. */
+  z.object({ kind: z.literal('debug'), source: z.string().max(MAX_MODEL_FILE_BYTES), fields: fieldsSchema, limits: limitsSchema, data: z.instanceof(Float64Array) }).strict(),
 ]);
 export type Task = z.infer<typeof taskSchema>;
 
@@ -77,6 +79,12 @@ export type ModuleReport = z.infer<typeof moduleReportSchema>;
 export const taskResultSchema = z.union([
   z.object({ kind: z.literal('scores'), scores: z.instanceof(Float64Array), reasons: z.instanceof(Uint8Array), failed: z.instanceof(Uint8Array), cpuMs: z.number() }).strict(),
   z.object({ kind: z.literal('module'), report: moduleReportSchema }).strict(),
+  z
+    .object({
+      kind: z.literal('debug'),
+      error: z.object({ row: z.number().int(), message: z.string().max(600), line: z.number().int().nullable(), column: z.number().int().nullable(), stack: z.string().max(2100) }).strict().nullable(),
+    })
+    .strict(),
   z.object({ kind: z.literal('failed'), code: codeSchema, cpuMs: z.number() }).strict(),
 ]);
 export type TaskResult = z.infer<typeof taskResultSchema>;

@@ -2,7 +2,7 @@
 // posts the result back. The executor's main thread stays free for the channel and the
 // heartbeats, and terminates this thread when a task overruns its backstop.
 import { parentPort } from 'node:worker_threads';
-import { FreshScorer, HardenedBatch, SandboxFailure } from './isolates.js';
+import { debugFirstError, FreshScorer, HardenedBatch, SandboxFailure } from './isolates.js';
 import { REASON_SLOTS, type Task, type TaskResult } from './protocol.js';
 
 function cpuMs(from: NodeJS.CpuUsage): number {
@@ -25,6 +25,8 @@ export function runTask(task: Task): TaskResult {
         return { kind: 'module', report: { exports: [], scoreIsFunction: false, evaluates: false } };
       }
     }
+    case 'debug':
+      return { kind: 'debug', error: debugFirstError(task.source, task.fields, task.limits, task.data) };
     case 'batch': {
       const k = task.fields.length;
       const rows = task.data.length / k;

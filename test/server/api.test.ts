@@ -253,6 +253,16 @@ describe('bad input', () => {
     }
   });
 
+  it('REQUEST_INVALID names the path and the rule that failed, never the value', async () => {
+    const r = await call('POST', '/v1/orgs', 'anonymous', { name: 12345, kind: 'bank', uscc: strangerUscc(120) });
+    expect(r.status).toBe(400);
+    expect(r.json).toMatchObject({ code: 'REQUEST_INVALID', detail: 'body/name: invalid_type' });
+    const q = await call('GET', '/v1/datasets/sip-merchants/dummy?subjects=999999', 'fintech');
+    expect(q.json.detail).toMatch(/^querystring\/subjects: /);
+    const secret = await call('POST', '/v1/orgs', 'anonymous', { name: 'x', kind: 'bank', uscc: strangerUscc(121), 'secret-key-91350100M000100Y43': 1 });
+    expect(JSON.stringify(secret.json)).not.toContain('91350100M000100Y43');
+  });
+
   it('bad query strings and ids are 4xx too', async () => {
     for (const [url, who] of [
       ['/v1/ledger/proofs/inclusion?index=-1&size=2', 'bank'],

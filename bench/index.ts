@@ -19,6 +19,7 @@ export const BENCHES: Record<string, Bench> = {
   executor: benchExecutor,
   // issue: row isolation; cohort at 1,000,000, subjects throughput, one merchant, then crash containment under attack
   sandbox: async (ctx) => [...(await benchCohort(ctx)), ...(await benchAttack(ctx))],
+  attack: benchAttack,
   ledger: benchLedger,
   // issue: sealed release; a backtest over the vault end to end, /healthz during it, and released-AUC utility
   runs: async (ctx) => [...(await benchRuns(ctx)), ...(await benchUtility(ctx))],

@@ -2,6 +2,7 @@
 // time and the previous leaf hash, plus identifiers and digests only. Numbers must be
 // integers (no floats in entries: their text form is not stable), strings are short, and
 // nesting is shallow: there is no room for rows of data.
+import { randomBytes } from 'node:crypto';
 import { canonicalize } from '../core/canonical-json.js';
 import { ledgerError } from './errors.js';
 
@@ -48,13 +49,15 @@ export type EntryFields = Record<string, EntryValue>;
 
 export interface Entry extends EntryFields {
   v: number;
+  /** Random, so that no entry can be guessed from its leaf hash. */
+  nonce: string;
   type: string;
   at: string;
   actor: string;
   prev: string;
 }
 
-const ENVELOPE = new Set(['v', 'type', 'at', 'actor', 'prev']);
+const ENVELOPE = new Set(['v', 'type', 'at', 'actor', 'prev', 'nonce']);
 const MAX_STRING = 512;
 const MAX_ITEMS = 64;
 const MAX_DEPTH = 4;
@@ -77,7 +80,10 @@ function checkValue(v: unknown, depth: number): boolean {
 export function makeEntry(type: EntryType, actor: string, at: string, prev: string, fields: EntryFields): { entry: Entry; bytes: Buffer } {
   for (const k of Object.keys(fields)) if (ENVELOPE.has(k)) throw ledgerError('LEDGER_ENTRY_INVALID', { detail: k });
   for (const k of ENTRY_FIELDS[type]) if (!(k in fields)) throw ledgerError('LEDGER_ENTRY_INVALID', { detail: `${type}.${k}` });
-  const entry: Entry = { v: ENTRY_VERSION, type, at, actor, prev, ...fields };
+  // 128 random bits in every entry: an inclusion proof shows neighbouring leaf hashes to any
+  // admitted organisation, and without the nonce an entry with few unknowns (a run id, a
+  // time, small counts) could be found from its hash by trying candidates.
+  const entry: Entry = { v: ENTRY_VERSION, type, at, actor, prev, nonce: randomBytes(16).toString('base64url'), ...fields };
   if (!checkValue(entry, 0) || actor.length > 128) throw ledgerError('LEDGER_ENTRY_INVALID', { detail: type });
   const bytes = Buffer.from(canonicalize(entry), 'utf8');
   if (bytes.length > MAX_ENTRY_BYTES) throw ledgerError('LEDGER_ENTRY_INVALID', { detail: `${type} too large` });

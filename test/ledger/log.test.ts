@@ -139,6 +139,23 @@ describe('the log', () => {
   });
 });
 
+describe('what an inclusion proof shows', () => {
+  it('no entry can be guessed from its leaf hash: each carries 128 random bits (attack A9: exact counts recovered by trying candidate entries against a proof path)', () => {
+    const { ledger } = openLedger(dir);
+    ledger.append('run.executed', 'platform', { run: 'run_x', resources: { rows: 3 }, substituted: { failed: 0, offLattice: 1, undeclared: 0 } });
+    ledger.append('run.executed', 'platform', { run: 'run_x', resources: { rows: 3 }, substituted: { failed: 0, offLattice: 1, undeclared: 0 } });
+    const [a, b] = ledger.entries(1, 3).map((e) => e.entry as unknown as Record<string, unknown>);
+    expect(typeof a?.nonce).toBe('string');
+    expect(Buffer.from(a?.nonce as string, 'base64url').length).toBe(16);
+    expect(a?.nonce).not.toBe(b?.nonce);
+    // the attacker's candidate (everything but the nonce) does not hash to the leaf a proof shows
+    const { nonce: _n, ...candidate } = a as Record<string, unknown>;
+    const shown = ledger.inclusion(0, 2)[0]?.toString('hex'); // the proof of entry 0 shows entry 1's leaf
+    expect(leafHash(entryBytes(candidate)).toString('hex')).not.toBe(shown);
+    expect(leafHash(entryBytes(a)).toString('hex')).toBe(shown);
+  });
+});
+
 describe('verifying an export', () => {
   it('verifies a live log, and its checkpoints equal an independent RFC 6962 computation', () => {
     const { ledger } = openLedger(dir);

@@ -22,6 +22,7 @@ export const PLATFORM_ERRORS = defineErrors({
   RUN_UNKNOWN: { kind: 'not_found', message: 'No such run.' },
   RUN_BAD_REQUEST: { kind: 'invalid', message: 'The run request is malformed.' },
   RUN_FAILED: { kind: 'refused', message: 'The run failed in the sandbox.' },
+  RUN_BUSY: { kind: 'limited', message: 'This legal entity already has the most aggregate runs waiting for the aggregate lane; ask again when one is answered.' },
   RUN_INTERRUPTED: { kind: 'unavailable', message: 'The run was interrupted by a restart of the platform; nothing was released.' },
   RUN_DEADLINE_MISSED: { kind: 'refused', message: 'The run did not finish within its public deadline.' },
   BUDGET_REFRESH_INVALID: { kind: 'invalid', message: 'The budget refresh names no known legal entity or dataset lineage.' },

@@ -17,7 +17,8 @@ import { sandboxError, type SandboxCode } from './errors.js';
 import { DEFAULT_LIMITS, EXIT_BACKSTOP, HEARTBEAT_MS, readySchema, REASON_SLOTS, taskResultSchema, type Limits, type ModuleReport, type ReadyInfo, type Task, type TaskResult } from './protocol.js';
 
 export type Mode = 'cohort' | 'subjects';
-export type Lane = 'production' | 'vetting';
+/** production: banks' runs; aggregate: batches of approved models, one at a time; vetting: code nobody approved. */
+export type Lane = 'production' | 'aggregate' | 'vetting';
 
 export interface ExecutorOptions {
   confinement: ConfinementMode;
@@ -25,6 +26,7 @@ export interface ExecutorOptions {
   /** An established confinement to use (the platform shares one with the crypto process). */
   shared?: Confinement;
   productionLanes: number;
+  aggregateLanes: number;
   vettingLanes: number;
   startMs: number;
   /** Silence (of parent-awake time) after which a process is killed. */
@@ -37,6 +39,7 @@ export interface ExecutorOptions {
 export const DEFAULT_EXECUTOR_OPTIONS: ExecutorOptions = Object.freeze({
   confinement: 'os',
   productionLanes: 2,
+  aggregateLanes: 1,
   vettingLanes: 1,
   startMs: 15_000,
   deadMs: 5000,
@@ -98,8 +101,8 @@ class Process {
 export class Executor {
   private readonly opts: ExecutorOptions;
   private readonly confinement: Confinement;
-  private readonly lanes: Record<Lane, (Process | null)[]> = { production: [], vetting: [] };
-  private readonly queues: Record<Lane, Job[]> = { production: [], vetting: [] };
+  private readonly lanes: Record<Lane, (Process | null)[]> = { production: [], aggregate: [], vetting: [] };
+  private readonly queues: Record<Lane, Job[]> = { production: [], aggregate: [], vetting: [] };
   private readonly subjectsQueue: { key: string; req: ExecuteRequest; rows: number; resolve(r: ExecuteResult): void; reject(e: Error): void; alone: boolean }[] = [];
   private closed = false;
   restarts = 0;
@@ -114,8 +117,8 @@ export class Executor {
     const e = new Executor({ ...DEFAULT_EXECUTOR_OPTIONS, ...options });
     try {
       const starts: Promise<unknown>[] = [];
-      for (const lane of ['production', 'vetting'] as Lane[]) {
-        const n = lane === 'production' ? e.opts.productionLanes : e.opts.vettingLanes;
+      for (const lane of ['production', 'aggregate', 'vetting'] as Lane[]) {
+        const n = lane === 'production' ? e.opts.productionLanes : lane === 'aggregate' ? e.opts.aggregateLanes : e.opts.vettingLanes;
         for (let i = 0; i < n; i++) starts.push(e.spawn(lane, i));
       }
       await Promise.all(starts);
@@ -278,7 +281,7 @@ export class Executor {
     if (k === 0 || req.data.length % k !== 0) throw sandboxError('SANDBOX_INPUT_INVALID');
     const rows = req.data.length / k;
     const limits = req.limits ?? DEFAULT_LIMITS;
-    const lane = req.lane ?? 'production';
+    const lane = req.lane ?? (req.mode === 'cohort' ? 'aggregate' : 'production');
     if (rows === 0) return { scores: new Float64Array(0), reasons: new Uint8Array(0), failed: new Uint8Array(0), cpuMs: 0 };
     if (req.mode === 'subjects') {
       if (lane === 'vetting') return this.fresh(lane, req, rows, limits);
@@ -379,9 +382,9 @@ export class Executor {
 
   async close(): Promise<void> {
     this.closed = true;
-    const all = [...this.lanes.production, ...this.lanes.vetting].filter((p): p is Process => p !== null);
+    const all = [...this.lanes.production, ...this.lanes.aggregate, ...this.lanes.vetting].filter((p): p is Process => p !== null);
     await Promise.all(all.map((p) => p.channel.kill('close')));
-    for (const q of [...this.queues.production, ...this.queues.vetting]) for (const p of q.parts) p.settle({ crashed: 'crash' });
+    for (const q of [...this.queues.production, ...this.queues.aggregate, ...this.queues.vetting]) for (const p of q.parts) p.settle({ crashed: 'crash' });
     for (const s of this.subjectsQueue.splice(0)) s.reject(sandboxError('SANDBOX_UNAVAILABLE'));
     if (!this.opts.shared) this.confinement.dispose();
   }

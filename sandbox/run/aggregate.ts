@@ -20,6 +20,7 @@ import { requireKind } from '../orgs.js';
 import { checkedScores, contractOf } from '../scoring.js';
 import { newId, type Org } from '../state.js';
 import { aggregateTiming } from './deadline.js';
+import { reserveSlot } from './schedule.js';
 import { begin, cachedRun, compact, digestOf, failure, finish, inBackground, until, type RunAnswer, type RunCtx } from './pipeline.js';
 
 const cohortSchema = z
@@ -92,8 +93,20 @@ export async function runAggregate(ctx: RunCtx, org: Org, req: AggregateRequest)
     return (await finish(ctx, answer, () => ctx.ledger.append('run.denied', 'platform', { run: runId, decisions: compact(planned) }).seq)) as RunAnswer;
   }
 
-  const timing = aggregateTiming(cohort.length, row.cost_micros, 2, policy.timing);
-  const availableAt = new Date(requestedAt.getTime() + timing.availableAfterMs);
+  // A cohort's size is public: a request for it alone needs no model and no data.
+  if (statistics.every((s) => s === 'count')) {
+    const answer: RunAnswer = { runId, status: 'released', mode: 'aggregate', decisions: planned, requestedAt: requestedAt.toISOString(), availableAt: requestedAt.toISOString(), result: { count: cohort.length, marginLevel: 0.95 } };
+    begin(ctx, org, { id: runId, mode: 'aggregate', model: req.modelId, requestedAt, availableAt: requestedAt }, requested, () => {
+      stmt(ctx.db, 'INSERT OR REPLACE INTO answers (org, question, run) VALUES (?, ?, ?)').run(org.id, question, runId);
+    });
+    return (await finish(ctx, answer, () => ctx.ledger.append('run.released', 'platform', { run: runId, output: digestOf(answer.result), decisions: compact(planned), budget: 0 }).seq)) as RunAnswer;
+  }
+
+  // The slot on the aggregate lane, and so the availability time, are fixed now, from public quantities.
+  const timing = aggregateTiming(cohort.length, row.cost_micros, 1, policy.timing);
+  const slot = reserveSlot(ctx, entity, timing.computeMs, new Date(requestedAt.getTime() + Math.ceil(policy.timing.aggregateBaseMs / 2)));
+  if (!slot) throw platformError('RUN_BUSY');
+  const availableAt = new Date(slot.end.getTime() + Math.ceil(policy.timing.aggregateBaseMs / 2) + Math.ceil((cohort.length / 1000) * policy.timing.aggregatePerThousandMs));
   // Debit before execution; never refunded once the data is read.
   begin(ctx, org, { id: runId, mode: 'aggregate', model: req.modelId, requestedAt, availableAt }, requested, () => {
     debit(ctx, org, info.lineage, atoms, cost, runId);
@@ -101,10 +114,11 @@ export async function runAggregate(ctx: RunCtx, org: Org, req: AggregateRequest)
   });
   const base = { runId, mode: 'aggregate' as const, requestedAt: requestedAt.toISOString(), availableAt: availableAt.toISOString() };
 
-  // A run not closed by its availability time fails then, whatever it was doing.
+  // A run not closed by its availability time fails then, whatever it was doing: the
+  // requester sees RUN_FAILED, and it counts towards the model's suspension like any failure.
   const deadline = setTimeout(() => {
-    void finish(ctx, { ...base, status: 'failed', decisions: planned, result: null, error: { code: 'RUN_DEADLINE_MISSED' } }, () => ctx.ledger.append('run.failed', 'platform', { run: runId, code: 'RUN_DEADLINE_MISSED' }).seq);
-  }, timing.availableAfterMs);
+    void failure(ctx, { ...base, decisions: planned, result: null }, 'RUN_DEADLINE_MISSED', req.modelId, digest);
+  }, availableAt.getTime() - Date.now());
   deadline.unref();
 
   const work = (async () => {
@@ -112,8 +126,10 @@ export async function runAggregate(ctx: RunCtx, org: Org, req: AggregateRequest)
     let scores: Float64Array;
     let substituted;
     try {
+      // the projection is read ahead; the model starts at the slot's start, with the slot's time
       const data = await project(ctx, manifest.inputs, cohort);
-      const out = await ctx.executor.execute({ mode: 'cohort', source: batchModule, fields: manifest.inputs, reasons: contract.reasons, data, timeoutMs: timing.computeMs, partition: org.id });
+      await until(slot.start, ctx.now);
+      const out = await ctx.executor.execute({ mode: 'cohort', lane: 'aggregate', source: batchModule, fields: manifest.inputs, reasons: contract.reasons, data, timeoutMs: Math.max(1, slot.end.getTime() - Date.now()), partition: org.id });
       ({ scores, substituted } = checkedScores(out, cohort.length, contract));
     } catch (e) {
       if (!isAppError(e) || !e.code.startsWith('SANDBOX_')) throw e;

@@ -30,6 +30,8 @@ CREATE TABLE IF NOT EXISTS subject_results (bank TEXT NOT NULL, subject TEXT NOT
 CREATE INDEX IF NOT EXISTS runs_by_time ON runs (created_at, id);
 CREATE INDEX IF NOT EXISTS runs_by_requester ON runs (requester, created_at, id);
 CREATE INDEX IF NOT EXISTS runs_by_model ON runs (model, created_at, id);
+CREATE INDEX IF NOT EXISTS runs_by_mode ON runs (mode, created_at, id);
+CREATE INDEX IF NOT EXISTS runs_by_status_time ON runs (status, created_at, id);
 CREATE INDEX IF NOT EXISTS orgs_by_time ON orgs (created_at, id);
 CREATE INDEX IF NOT EXISTS models_by_provider ON models (provider, created_at, id);
 CREATE INDEX IF NOT EXISTS access_by_bank ON access (bank, created_at, id);

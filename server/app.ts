@@ -12,6 +12,7 @@ import { randomId } from '../core/random.js';
 import type { Platform } from '../sandbox/platform.js';
 import type { Org, OrgKind } from '../sandbox/state.js';
 import { authenticate } from '../sandbox/orgs.js';
+import { consoleRoutes } from './console.js';
 import { serverError, STATUS } from './errors.js';
 import { parseJsonBody } from './json.js';
 import { RateLimiter } from './rate-limit.js';
@@ -135,6 +136,7 @@ export async function build(deps: ServerDeps): Promise<FastifyInstance> {
 
   const opts = { platform: deps.platform };
   await app.register(publicRoutes, opts);
+  await app.register(consoleRoutes);
   await app.register(audience('any', admittedRoutes(deps.platform)), opts);
   await app.register(audience('any', listRoutes(deps.platform)), opts);
   await app.register(audience(['regulator'], regulatorRoutes(deps.platform)), opts);

@@ -28,6 +28,7 @@ export function listRoutes(platform: Platform) {
   return (app: FastifyInstance) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
     const ctx = platform.ctx;
+    r.get('/v1/me', { schema: { tags: ['lists'], summary: 'The organisation of this API key (id, name, kind, USCC, status)' } }, async (req) => req.org as Org);
     r.get('/v1/orgs', { schema: { tags: ['lists'], summary: 'Organisations (the regulator)', description: paged, querystring: orgListQuery } }, async (req) => listOrgs(ctx, req.org as Org, req.query));
     r.get(
       '/v1/models',

@@ -236,6 +236,11 @@ describe('the other lists', () => {
     expect((await call('GET', '/v1/consents', 'bankA')).json.items.find((c: any) => c.id === ids.consent2).status).toBe('revoked');
   });
 
+  it('GET /v1/me: the organisation of the key', async () => {
+    expect((await call('GET', '/v1/me', 'bankA')).json).toEqual({ id: ids.bankA, name: 'Gusu Rural Bank', kind: 'bank', uscc: strangerUscc(302), status: 'admitted' });
+    expect((await call('GET', '/v1/me')).status).toBe(401);
+  });
+
   it('GET /v1/keys: a bank its own keys', async () => {
     expect((await call('GET', '/v1/keys', 'bankA')).json.items).toEqual([{ id: 'key_a1', digest: 'sha256:aa', createdAt: '2026-01-01T00:00:00.000Z' }]);
     expect((await call('GET', '/v1/keys', 'regulator')).status).toBe(403);

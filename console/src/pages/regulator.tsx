@@ -1,0 +1,265 @@
+// 监管驾驶舱: admission queue, model review with source, runs by mode and status, budget by
+// entity, the executor's confinement posture and the ledger's health.
+import { Fragment } from 'preact';
+import { useState } from 'preact/hooks';
+import { get, post, type Page } from '../api';
+import { Chart } from '../chart';
+import { useT } from '../i18n';
+import { Checks, ErrorNote, Section, Status, Table, useLoad, when, type Report } from '../ui';
+
+interface OrgRow {
+  id: string;
+  name: string;
+  uscc: string;
+  kind: string;
+  status: string;
+  createdAt: string;
+}
+interface ModelRow {
+  id: string;
+  name: string | null;
+  version: string | null;
+  providerName: string;
+  digest: string;
+  status: string;
+  createdAt: string;
+}
+interface Source {
+  id: string;
+  source: string;
+  report: Report;
+}
+interface Overview {
+  runs: Record<string, number>;
+  budget: { byEntityAndLineage: { entity: string; lineage: string; spentMicros: number }[] };
+  confinement: Record<string, unknown>;
+  ledger: { size: number; checkpoint: number };
+}
+interface RunRow {
+  runId: string;
+  mode: string;
+  modelName: string | null;
+  requesterName: string | null;
+  status: string;
+  requestedAt: string;
+}
+
+function Admission() {
+  const t = useT();
+  const list = useLoad(() => get<Page<OrgRow>>('/v1/orgs?status=pending&limit=200'));
+  const [issued, setIssued] = useState<{ name: string; apiKey: string } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const act = async (fn: () => Promise<unknown>) => {
+    setError(null);
+    try {
+      await fn();
+    } catch (e) {
+      setError((e as { code?: string }).code ?? String(e));
+    }
+    list.reload();
+  };
+  return (
+    <Section title={t('reg.admission')} id="admission" actions={<button onClick={list.reload}>{t('common.refresh')}</button>}>
+      <ErrorNote code={list.error ?? error} />
+      {issued && (
+        <div class="notice" role="status">
+          <p>
+            {t('reg.admitted')}: <strong>{issued.name}</strong>
+          </p>
+          <p>{t('reg.keyShown')}</p>
+          <code class="secret" data-testid="issued-key">
+            {issued.apiKey}
+          </code>
+          <button onClick={() => setIssued(null)}>{t('common.close')}</button>
+        </div>
+      )}
+      <Table
+        caption={t('reg.admission')}
+        rows={list.data?.items}
+        rowKey={(r) => r.id}
+        cols={[
+          { head: t('common.name'), cell: (r) => r.name },
+          { head: t('reg.kind'), cell: (r) => t(`kind.${r.kind}` as 'kind.bank') },
+          { head: t('reg.uscc'), cell: (r) => <code>{r.uscc}</code> },
+          { head: t('common.created'), cell: (r) => when(r.createdAt) },
+          {
+            head: t('common.actions'),
+            cell: (r) => (
+              <span class="actions">
+                <button
+                  class="primary"
+                  aria-label={`${t('reg.admit')} ${r.name}`}
+                  onClick={() => act(async () => setIssued({ name: r.name, apiKey: (await post<{ apiKey: string }>(`/v1/orgs/${r.id}/admit`)).apiKey }))}
+                >
+                  {t('reg.admit')}
+                </button>
+                <button
+                  aria-label={`${t('reg.reject')} ${r.name}`}
+                  onClick={() => {
+                    const reason = window.prompt(t('common.reason'));
+                    if (reason) void act(() => post(`/v1/orgs/${r.id}/reject`, { reason }));
+                  }}
+                >
+                  {t('reg.reject')}
+                </button>
+              </span>
+            ),
+          },
+        ]}
+      />
+    </Section>
+  );
+}
+
+function Review() {
+  const t = useT();
+  const list = useLoad(() => get<Page<ModelRow>>('/v1/models?status=vetted&limit=200'));
+  const [open, setOpen] = useState<Source | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const act = async (fn: () => Promise<unknown>) => {
+    setError(null);
+    try {
+      await fn();
+      setOpen(null);
+    } catch (e) {
+      setError((e as { code?: string }).code ?? String(e));
+    }
+    list.reload();
+  };
+  return (
+    <Section title={t('reg.review')} id="review" actions={<button onClick={list.reload}>{t('common.refresh')}</button>}>
+      <ErrorNote code={list.error ?? error} />
+      <Table
+        caption={t('reg.review')}
+        rows={list.data?.items}
+        rowKey={(r) => r.id}
+        cols={[
+          { head: t('common.model'), cell: (r) => `${r.name ?? r.id} ${r.version ?? ''}` },
+          { head: t('common.provider'), cell: (r) => r.providerName },
+          { head: 'digest', cell: (r) => <code title={r.digest}>{r.digest.slice(7, 19)}…</code> },
+          { head: t('common.created'), cell: (r) => when(r.createdAt) },
+          {
+            head: t('common.actions'),
+            cell: (r) => (
+              <span class="actions">
+                <button onClick={() => act(async () => setOpen(await get<Source>(`/v1/models/${r.id}/source`))).then(() => undefined)}>{t('reg.source')}</button>
+                <button class="primary" onClick={() => act(() => post(`/v1/models/${r.id}/approve`, {}))}>
+                  {t('reg.approve')}
+                </button>
+                <button
+                  onClick={() => {
+                    const reason = window.prompt(t('common.reason'));
+                    if (reason) void act(() => post(`/v1/models/${r.id}/reject`, { reason }));
+                  }}
+                >
+                  {t('reg.reject')}
+                </button>
+              </span>
+            ),
+          },
+        ]}
+      />
+      {open && (
+        <div class="source">
+          <h3>
+            {t('reg.sourceTitle')}: <code>{open.id}</code>
+          </h3>
+          <h4>{t('reg.checks')}</h4>
+          <Checks report={open.report} />
+          <pre tabIndex={0} aria-label={t('reg.sourceTitle')}>
+            <code>{open.source}</code>
+          </pre>
+          <button onClick={() => setOpen(null)}>{t('common.close')}</button>
+        </div>
+      )}
+    </Section>
+  );
+}
+
+function Dashboard() {
+  const t = useT();
+  const ov = useLoad(() => get<Overview>('/v1/regulator/overview'));
+  const runs = useLoad(() => get<Page<RunRow>>('/v1/runs?limit=20'));
+  const data = ov.data;
+  const modes = ['aggregate', 'subjects', 'encrypted'];
+  const statuses = ['released', 'denied', 'failed', 'running', 'interrupted'];
+  const option = data && {
+    tooltip: {},
+    legend: { data: statuses.map((s) => t(`status.${s}` as 'status.released')) },
+    grid: { left: 40, right: 10, top: 40, bottom: 30 },
+    xAxis: { type: 'category', data: modes },
+    yAxis: { type: 'value', minInterval: 1 },
+    series: statuses.map((s) => ({ type: 'bar', stack: 'runs', name: t(`status.${s}` as 'status.released'), data: modes.map((m) => data.runs[`${m}:${s}`] ?? 0) })),
+  };
+  const ledgerOk = data && data.ledger.checkpoint >= data.ledger.size;
+  return (
+    <>
+      <ErrorNote code={ov.error} />
+      <div class="grid">
+        <Section title={t('reg.runs')} id="runs-chart">
+          {option ? <Chart option={option} label={t('reg.runs')} /> : <p class="muted">{t('common.loading')}</p>}
+        </Section>
+        <Section title={t('reg.ledger')} id="ledger">
+          {data && (
+            <dl>
+              <dt>{t('reg.ledgerSize')}</dt>
+              <dd>{data.ledger.size}</dd>
+              <dt>{t('reg.checkpoint')}</dt>
+              <dd>{data.ledger.checkpoint}</dd>
+              <dd class={ledgerOk ? 'ok' : 'warn'}>{ledgerOk ? t('reg.ledgerOk') : t('reg.ledgerLag')}</dd>
+            </dl>
+          )}
+        </Section>
+        <Section title={t('reg.confinement')} id="confinement">
+          {data && (
+            <dl data-testid="confinement">
+              {Object.entries(data.confinement).map(([k, v]) => (
+                <Fragment key={k}>
+                  <dt>{k}</dt>
+                  <dd>{typeof v === 'string' ? v : <code>{JSON.stringify(v)}</code>}</dd>
+                </Fragment>
+              ))}
+            </dl>
+          )}
+        </Section>
+        <Section title={t('reg.budget')} id="budget">
+          <Table
+            caption={t('reg.budget')}
+            rows={data?.budget.byEntityAndLineage}
+            rowKey={(r) => `${r.entity}/${r.lineage}`}
+            cols={[
+              { head: t('reg.entity'), cell: (r) => <code>{r.entity}</code> },
+              { head: 'lineage', cell: (r) => r.lineage },
+              { head: t('reg.spent'), cell: (r) => r.spentMicros.toLocaleString() },
+            ]}
+          />
+        </Section>
+      </div>
+      <Section title={t('reg.recentRuns')} id="recent-runs">
+        <Table
+          caption={t('reg.recentRuns')}
+          rows={runs.data?.items}
+          rowKey={(r) => r.runId}
+          cols={[
+            { head: t('common.id'), cell: (r) => <code>{r.runId}</code> },
+            { head: t('reg.requester'), cell: (r) => r.requesterName ?? '-' },
+            { head: t('common.model'), cell: (r) => r.modelName ?? '-' },
+            { head: t('reg.mode'), cell: (r) => r.mode },
+            { head: t('common.status'), cell: (r) => <Status value={r.status} /> },
+            { head: t('common.created'), cell: (r) => when(r.requestedAt) },
+          ]}
+        />
+      </Section>
+    </>
+  );
+}
+
+export function RegulatorPage() {
+  return (
+    <>
+      <Admission />
+      <Review />
+      <Dashboard />
+    </>
+  );
+}

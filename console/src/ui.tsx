@@ -1,0 +1,103 @@
+// Small shared pieces: a loader hook, a section, a table, status badges and errors.
+import type { ComponentChildren } from 'preact';
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { ApiError } from './api';
+import { useT, type MessageKey } from './i18n';
+
+export function useLoad<T>(load: () => Promise<T>, deps: unknown[] = []): { data: T | undefined; error: string | null; reload: () => void } {
+  const [data, setData] = useState<T>();
+  const [error, setError] = useState<string | null>(null);
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    let live = true;
+    load().then(
+      (d) => live && (setData(d), setError(null)),
+      (e: unknown) => live && setError(e instanceof ApiError ? e.code : String(e)),
+    );
+    return () => {
+      live = false;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [tick, ...deps]);
+  return { data, error, reload: useCallback(() => setTick((x) => x + 1), []) };
+}
+
+export function Section(props: { title: string; id?: string; actions?: ComponentChildren; children: ComponentChildren }) {
+  return (
+    <section class="card" aria-labelledby={props.id}>
+      <div class="card-head">
+        <h2 id={props.id}>{props.title}</h2>
+        {props.actions}
+      </div>
+      {props.children}
+    </section>
+  );
+}
+
+export function ErrorNote({ code }: { code: string | null }) {
+  const t = useT();
+  if (!code) return null;
+  return (
+    <p class="error" role="alert">
+      {t('common.error')}: <code>{code}</code>
+    </p>
+  );
+}
+
+export function Status({ value }: { value: string }) {
+  const t = useT();
+  const label = t(`status.${value}` as MessageKey);
+  return <span class={`badge badge-${value}`}>{label}</span>;
+}
+
+export function Table<R>(props: { rows: R[] | undefined; cols: { head: string; cell: (r: R) => ComponentChildren }[]; caption: string; rowKey: (r: R) => string }) {
+  const t = useT();
+  if (!props.rows) return <p class="muted">{t('common.loading')}</p>;
+  if (props.rows.length === 0) return <p class="muted">{t('common.empty')}</p>;
+  return (
+    <div class="table-wrap">
+      <table>
+        <caption class="sr-only">{props.caption}</caption>
+        <thead>
+          <tr>
+            {props.cols.map((c) => (
+              <th scope="col" key={c.head}>
+                {c.head}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {props.rows.map((r) => (
+            <tr key={props.rowKey(r)}>
+              {props.cols.map((c) => (
+                <td key={c.head}>{c.cell(r)}</td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+export const when = (iso: string | null | undefined) => (iso ? new Date(iso).toLocaleString() : '-');
+
+export interface Report {
+  passed: boolean;
+  checks?: { id: string; status: 'pass' | 'fail' | 'warn'; reason: string }[];
+}
+
+/** A vetting report's checks, each with its verdict and reason. */
+export function Checks({ report }: { report: Report }) {
+  const mark = { pass: '✔', fail: '✘', warn: '⚠' } as const;
+  return (
+    <ul class="checks">
+      {(report.checks ?? []).map((c) => (
+        <li key={c.id} class={`check-${c.status}`}>
+          <span aria-hidden="true">{mark[c.status] ?? '?'}</span> <code>{c.id}</code> {c.status}: {c.reason}
+        </li>
+      ))}
+    </ul>
+  );
+}

@@ -73,7 +73,7 @@ export function App() {
               {t('signin.as')}: <strong>{me.name}</strong> ({t(`kind.${me.kind}`)})
             </span>
           )}
-          <button lang={lang === 'zh' ? 'en' : 'zh-CN'} aria-label={t('lang.label')} onClick={() => setLang(lang === 'zh' ? 'en' : 'zh')}>
+          <button lang={lang === 'zh' ? 'en' : 'zh-CN'} title={t('lang.label')} onClick={() => setLang(lang === 'zh' ? 'en' : 'zh')}>
             {t('lang.switch')}
           </button>
           {me && (

@@ -75,7 +75,7 @@ export const en: Messages = {
   'reg.ledgerSize': 'Entries',
   'reg.checkpoint': 'Latest signed checkpoint',
   'reg.ledgerOk': 'The checkpoint covers every entry',
-  'reg.ledgerLag': 'The checkpoint lags behind the log',
+  'reg.ledgerLag': 'The {n} entries after the latest checkpoint are signed into the next one (every 30 s)',
   'reg.recentRuns': 'Recent runs',
   'reg.requester': 'Requester',
   'reg.mode': 'Mode',

@@ -73,7 +73,7 @@ export const zh = {
   'reg.ledgerSize': '条目数',
   'reg.checkpoint': '最新签名检查点',
   'reg.ledgerOk': '检查点覆盖全部条目',
-  'reg.ledgerLag': '检查点落后于账本',
+  'reg.ledgerLag': '最新检查点之后的 {n} 条将由下一个检查点签入（每 30 秒）',
   'reg.recentRuns': '最近运行',
   'reg.requester': '请求方',
   'reg.mode': '模式',

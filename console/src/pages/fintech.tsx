@@ -90,7 +90,7 @@ function Backtest({ models }: { models: ModelRow[] }) {
               label={t('fin.backtest')}
               option={{
                 tooltip: { trigger: 'axis' },
-                legend: { data: [t('fin.count'), t('fin.badRate')] },
+                legend: { top: 0, data: [t('fin.count'), t('fin.badRate')] },
                 grid: { left: 50, right: 50, top: 40, bottom: 30 },
                 xAxis: { type: 'category', data: bt.bands.map((b) => b.label) },
                 yAxis: [{ type: 'value', name: t('fin.count') }, { type: 'value', name: t('fin.badRate'), min: 0 }],

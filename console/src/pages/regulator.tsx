@@ -185,8 +185,8 @@ function Dashboard() {
   const statuses = ['released', 'denied', 'failed', 'running', 'interrupted'];
   const option = data && {
     tooltip: {},
-    legend: { data: statuses.map((s) => t(`status.${s}` as 'status.released')) },
-    grid: { left: 40, right: 10, top: 40, bottom: 30 },
+    legend: { top: 0, data: statuses.map((s) => t(`status.${s}` as 'status.released')) },
+    grid: { left: 40, right: 10, top: 64, bottom: 30 },
     xAxis: { type: 'category', data: modes },
     yAxis: { type: 'value', minInterval: 1 },
     series: statuses.map((s) => ({ type: 'bar', stack: 'runs', name: t(`status.${s}` as 'status.released'), data: modes.map((m) => data.runs[`${m}:${s}`] ?? 0) })),
@@ -206,7 +206,7 @@ function Dashboard() {
               <dd>{data.ledger.size}</dd>
               <dt>{t('reg.checkpoint')}</dt>
               <dd>{data.ledger.checkpoint}</dd>
-              <dd class={ledgerOk ? 'ok' : 'warn'}>{ledgerOk ? t('reg.ledgerOk') : t('reg.ledgerLag')}</dd>
+              <dd class={`span ${ledgerOk ? 'ok' : 'muted'}`}>{ledgerOk ? t('reg.ledgerOk') : t('reg.ledgerLag', { n: data.ledger.size - data.ledger.checkpoint })}</dd>
             </dl>
           )}
         </Section>

@@ -69,7 +69,7 @@ function measure(repeat: number): { name: string; ms: number; items: number }[] 
 }
 
 const withIndexes = measure(20);
-for (const ix of ['runs_by_time', 'runs_by_requester', 'runs_by_model', 'runs_by_mode', 'runs_by_status_time']) db.exec(`DROP INDEX ${ix}`);
+for (const ix of ['runs_by_time', 'runs_by_requester', 'runs_by_model', 'runs_by_mode', 'runs_by_status_time', 'runs_by_available']) db.exec(`DROP INDEX ${ix}`);
 const baseline = measure(3);
 console.log(`${rows} runs inserted in ${(insertMs / 1000).toFixed(1)} s; median of 20 first pages (baseline: of 3):`);
 for (const [i, w] of withIndexes.entries()) {

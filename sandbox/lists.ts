@@ -208,7 +208,12 @@ export function listRuns(ctx: Ctx, org: Org, q: z.infer<typeof runListQuery>) {
   if (q.org) w.add('r.requester = ?', q.org);
   if (q.model) w.add('r.model = ?', q.model);
   if (q.mode) w.add('r.mode = ?', q.mode);
-  if (q.status === 'running') w.add(SHOWN_RUNNING, now);
+  // Shown as running: still open, or closed with its answer not yet available. Found
+  // through two indexes (runs_by_status, runs_by_available), so the few such rows are
+  // looked up rather than scanned for; a closed run always has its ledger_seq (finish()
+  // and recoverInterrupted() set both in one UPDATE), and a row without available_at
+  // predates deferred answers (available at its creation, in the past).
+  if (q.status === 'running') w.add("r.rowid IN (SELECT rowid FROM runs WHERE status = 'running' UNION ALL SELECT rowid FROM runs WHERE available_at > ?)", now);
   else if (q.status) w.add(`r.status = ? AND NOT (${SHOWN_RUNNING})`, q.status, now);
   if (q.from) w.add('r.created_at >= ?', new Date(q.from).toISOString());
   if (q.to) w.add('r.created_at < ?', new Date(q.to).toISOString());

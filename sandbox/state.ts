@@ -42,6 +42,8 @@ CREATE INDEX IF NOT EXISTS bank_keys_by_bank ON bank_keys (bank, created_at, id)
 
 /** Columns added after the first release, for state files created before them. */
 const ADDED_COLUMNS = ['ALTER TABLE runs ADD COLUMN available_at TEXT', 'ALTER TABLE models ADD COLUMN cost_micros REAL', 'ALTER TABLE access ADD COLUMN terms TEXT'];
+/** Indexes on added columns: created once the columns are there. */
+const ADDED_INDEXES = 'CREATE INDEX IF NOT EXISTS runs_by_available ON runs (available_at);';
 
 export function migrate(db: Db): void {
   db.exec(STATE_SCHEMA);
@@ -52,6 +54,7 @@ export function migrate(db: Db): void {
       // the column is there already
     }
   }
+  db.exec(ADDED_INDEXES);
 }
 
 /** A random identifier with a readable prefix. */

@@ -1,6 +1,8 @@
 // GET /v1/runs at scale: first-page latency of the list with 1,000,000 runs in a temporary
 // state database, with the list indexes of sandbox/state.ts and (baseline) without them.
 // Usage: npm run build && node dist/bench/list-runs.js [rows]
+//        node dist/bench/list-runs.js [rows] --data DIR   only inserts the rows into the state of
+//        a data directory made by `dfix init`, to time GET /v1/runs over HTTP on a real server
 import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
@@ -10,7 +12,9 @@ import { listRuns } from '../sandbox/lists.js';
 import { migrate, type Org } from '../sandbox/state.js';
 
 const rows = Number(process.argv[2] ?? 1_000_000);
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dfix-list-runs-'));
+const dataFlag = process.argv.indexOf('--data');
+const target = dataFlag > 0 ? process.argv[dataFlag + 1] : undefined;
+const dir = target ?? fs.mkdtempSync(path.join(os.tmpdir(), 'dfix-list-runs-'));
 const db = openDatabase(path.join(dir, 'platform.sqlite'));
 migrate(db);
 const ctx = { db, now: () => new Date('2027-01-01T00:00:00Z') } as unknown as Ctx;
@@ -35,6 +39,11 @@ db.transaction(() => {
   }
 })();
 const insertMs = Date.now() - t0;
+if (target) {
+  console.log(`${rows} runs inserted into ${target} in ${(insertMs / 1000).toFixed(1)} s`);
+  db.close();
+  process.exit(0);
+}
 
 const regulator = { id: 'reg', kind: 'regulator' } as Org;
 const bank = { id: 'org_042', kind: 'bank' } as Org;

@@ -71,3 +71,20 @@ export function qs(params: Record<string, string | number | undefined | null>): 
   const s = u.toString();
   return s ? `?${s}` : '';
 }
+
+export interface RunLike {
+  runId: string;
+  status: string;
+  availableAt: string;
+}
+
+/** Posts a run and, while it is answered 202 (running), asks again at its availableAt. */
+export async function runAndWait<T extends RunLike>(body: unknown, onWaiting?: (availableAt: string) => void): Promise<T> {
+  let a = await post<T>('/v1/runs', body);
+  while (a.status === 'running') {
+    onWaiting?.(a.availableAt);
+    await new Promise((r) => setTimeout(r, Math.max(250, Date.parse(a.availableAt) - Date.now() + 50)));
+    a = await get<T>(`/v1/runs/${a.runId}`);
+  }
+  return a;
+}

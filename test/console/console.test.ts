@@ -12,7 +12,7 @@ import { resolveConfig } from '../../core/config.js';
 import { prepareDataDir } from '../../cli/init.js';
 import { CONSOLE_DIR } from '../../server/console.js';
 import { serve, type Running } from '../../server/listen.js';
-import { strangerUscc } from '../helpers/platform.js';
+import { REFERENCE, strangerUscc } from '../helpers/platform.js';
 import { rmDir, tmpDir } from '../helpers/tmp.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -100,6 +100,16 @@ describe.skipIf(missing !== null)(`web console in Chromium${missing ? ` (skipped
     expect(pageErrors).toEqual([]);
   });
 
+  const axeClean = async (what: string) => {
+    const results = await new AxeBuilder({ page }).analyze();
+    const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    expect(bad.map((v) => `${what}: ${v.id}: ${v.help} (${v.nodes.length})`)).toEqual([]);
+  };
+  const shot = async (name: string) => {
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+  };
+
   it('has no serious or critical accessibility violations (axe)', async () => {
     const results = await new AxeBuilder({ page }).analyze();
     const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
@@ -110,5 +120,97 @@ describe.skipIf(missing !== null)(`web console in Chromium${missing ? ` (skipped
     expect(await page.evaluate('sessionStorage.getItem("dfix.apiKey")')).toBeNull();
     const signIn = await new AxeBuilder({ page }).analyze();
     expect(signIn.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual([]);
+  });
+
+  it('plays the story through the page of each audience', { timeout: 180_000 }, async () => {
+    const api = async (method: string, url: string, key?: string, body?: unknown) => {
+      const r = await fetch(`${server.url}${url}`, { method, headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
+      return (await r.json()) as any;
+    };
+    const keys: Record<string, string> = {};
+    const ids: Record<string, string> = {};
+    for (const [kind, name, i] of [['fintech', '苏州信用科技', 701], ['bank', '金鸡湖银行', 702], ['channel', '园区商户通', 703]] as const) {
+      ids[kind] = (await api('POST', '/v1/orgs', undefined, { name, kind, uscc: strangerUscc(i) })).id;
+      keys[kind] = (await api('POST', `/v1/orgs/${ids[kind]}/admit`, regulatorKey)).apiKey;
+    }
+    const [m1, m2, stranger] = server.platform.ctx.vault.usccOf(Int32Array.from([11, 222, 444])) as [string, string, string];
+    const signIn = async (key: string, heading: string) => {
+      if (await page.getByRole('button', { name: '退出' }).isVisible()) await page.getByRole('button', { name: '退出' }).click();
+      await page.getByLabel('机构 API 密钥').fill(key);
+      await page.getByRole('button', { name: '登录' }).click();
+      await page.getByRole('heading', { name: heading, level: 1 }).waitFor();
+    };
+    if (await page.getByRole('button', { name: '中文' }).isVisible()) await page.getByRole('button', { name: '中文' }).click();
+
+    // the fintech submits the reference scorecard through the page; vetting runs at once
+    await signIn(keys.fintech as string, '模型工作台');
+    await page.setInputFiles('#sub-manifest', path.join(REFERENCE, 'manifest.json'));
+    await page.setInputFiles('#sub-source', path.join(REFERENCE, 'model.js'));
+    await page.getByRole('button', { name: '提交并检测' }).click();
+    const submitted = page.getByRole('region', { name: '提交模型' }).getByRole('status');
+    await submitted.waitFor({ timeout: 60_000 });
+    expect(await submitted.textContent()).toContain('已检测');
+    expect(await submitted.textContent()).toContain('source.purity');
+    await axeClean('fintech');
+
+    // the regulator reads the source and the vetting report, then approves
+    await signIn(regulatorKey, '监管驾驶舱');
+    const review = page.getByRole('region', { name: '模型审查' });
+    await review.getByRole('row', { name: /merchant-scorecard/ }).waitFor();
+    await review.getByRole('button', { name: '查看源代码' }).click();
+    const source = fs.readFileSync(path.join(REFERENCE, 'model.js'), 'utf8');
+    const firstLine = source.split('\n').find((l) => l.trim().length > 10)?.trim() as string;
+    await review.locator('pre').waitFor();
+    expect(await review.locator('pre').textContent()).toContain(firstLine);
+    expect(await review.locator('.checks').textContent()).toContain('source.purity');
+    await shot('console-regulator-review');
+    await review.getByRole('button', { name: '批准' }).click();
+    await review.getByText('暂无记录').waitFor();
+
+    // the fintech backtests on the real data and sees the chart
+    await signIn(keys.fintech as string, '模型工作台');
+    await page.getByRole('button', { name: '在真实数据上回测' }).click();
+    const backtest = page.getByRole('region', { name: '回测' });
+    await backtest.getByText('已发布').waitFor({ timeout: 90_000 });
+    expect(await backtest.textContent()).toMatch(/AUC: 0\.\d+/);
+    await backtest.locator('.chart canvas').waitFor();
+    await shot('console-fintech');
+
+    // the bank finds the model in the catalog and asks for access; the fintech grants it
+    await signIn(keys.bank as string, '银行');
+    await page.getByRole('region', { name: '模型目录' }).getByRole('button', { name: '申请使用' }).click();
+    await page.getByRole('region', { name: '我的访问申请' }).getByText('待决定').waitFor();
+    await signIn(keys.fintech as string, '模型工作台');
+    const access = page.getByRole('region', { name: '待决定的访问申请' });
+    await access.getByRole('row', { name: /金鸡湖银行/ }).waitFor();
+    await access.getByRole('button', { name: '授权' }).click();
+    await access.getByText('暂无记录').waitFor();
+
+    // the merchant app records two consents and revokes one
+    await signIn(keys.channel as string, '商户授权');
+    for (const m of [m1, m2]) {
+      await page.getByLabel('商户统一社会信用代码').fill(m);
+      await page.getByLabel('银行机构编号').fill(ids.bank as string);
+      await page.getByRole('button', { name: '记录授权' }).click();
+      await page.getByRole('region', { name: '商户授权记录' }).getByRole('row', { name: new RegExp(m) }).waitFor();
+    }
+    await page.getByRole('button', { name: `撤销 ${m2}` }).click();
+    await page.getByRole('region', { name: '商户授权记录' }).getByText('已撤销').waitFor();
+    await axeClean('channel');
+    await shot('console-channel');
+
+    // the bank scores pasted codes: only the consenting merchant is scored
+    await signIn(keys.bank as string, '银行');
+    await page.getByRole('region', { name: '我的访问申请' }).getByText('已授权').waitFor();
+    await page.getByLabel('商户统一社会信用代码（每行一个）').fill(`${m1}\n${m2}\n${stranger}`);
+    await page.getByRole('button', { name: '评分', exact: true }).click();
+    const scored = page.getByRole('region', { name: '为已授权商户评分' }).getByRole('status');
+    await scored.waitFor({ timeout: 60_000 });
+    await scored.getByRole('row', { name: new RegExp(m1) }).waitFor();
+    expect(await scored.getByRole('row').count()).toBe(2); // the header and m1
+    expect(await scored.textContent()).toContain('：2');
+    await axeClean('bank');
+    await shot('console-bank');
+    expect(pageErrors).toEqual([]);
   });
 });

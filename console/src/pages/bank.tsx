@@ -1,7 +1,7 @@
 // 银行: the catalog (request access), its access requests, and scoring pasted merchant codes
 // (only merchants who authorised the bank are scored; the rest are a count).
 import { useState } from 'preact/hooks';
-import { ApiError, get, post, type Page } from '../api';
+import { ApiError, get, post, runAndWait, type Page } from '../api';
 import { useT } from '../i18n';
 import { ErrorNote, Section, Status, Table, useLoad, when } from '../ui';
 
@@ -48,7 +48,7 @@ export function BankPage() {
       const a = granted.find((g) => g.id === pick) ?? granted[0];
       if (!a) return;
       const subjects = [...new Set(codes.split(/[\s,;]+/).map((s) => s.trim().toUpperCase()).filter(Boolean))];
-      setScored(await post<{ results: Scored[]; notScored: number }>('/v1/runs', { mode: 'subjects', modelId: a.model, subjects, purpose: a.purpose }));
+      setScored(await runAndWait<{ runId: string; status: string; availableAt: string; results: Scored[]; notScored: number }>({ mode: 'subjects', modelId: a.model, subjects, purpose: a.purpose }));
     });
   return (
     <>
@@ -62,7 +62,7 @@ export function BankPage() {
             { head: t('common.model'), cell: (r) => `${r.manifest.name ?? r.id} ${r.manifest.version ?? ''}` },
             { head: t('common.provider'), cell: (r) => r.providerName },
             { head: t('common.purpose'), cell: (r) => r.manifest.purpose ?? '-' },
-            { head: '', cell: (r) => r.manifest.description ?? '' },
+            { head: t('common.description'), cell: (r) => r.manifest.description ?? '' },
             {
               head: t('common.actions'),
               cell: (r) => (
@@ -89,7 +89,7 @@ export function BankPage() {
       <Section title={t('bank.score')} id="score">
         <div class="form-col">
           <label for="score-access">{t('common.model')}</label>
-          <select id="score-access" value={pick} onChange={(e) => setPick((e.target as HTMLSelectElement).value)}>
+          <select id="score-access" value={pick || granted[0]?.id} onChange={(e) => setPick((e.target as HTMLSelectElement).value)}>
             {granted.map((g) => (
               <option key={g.id} value={g.id}>
                 {g.modelName ?? g.model} · {g.purpose}

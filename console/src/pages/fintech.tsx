@@ -1,7 +1,7 @@
 // 模型工作台: the fintech's models and vetting reports, access requests to decide, and a
 // backtest on the real data with its chart (bad rate and merchants per score band).
 import { useState } from 'preact/hooks';
-import { ApiError, get, post, request, type Page } from '../api';
+import { ApiError, get, post, runAndWait, type Page } from '../api';
 import { Chart } from '../chart';
 import { useT } from '../i18n';
 import { Checks, ErrorNote, Section, Status, Table, useLoad, when, type Report } from '../ui';
@@ -34,8 +34,6 @@ interface RunAnswer {
   decisions: { rule: string; status: string }[];
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 function Backtest({ models }: { models: ModelRow[] }) {
   const t = useT();
   const approved = models.filter((m) => m.status === 'approved');
@@ -47,14 +45,8 @@ function Backtest({ models }: { models: ModelRow[] }) {
     setError(null);
     setAnswer(null);
     try {
-      let a = await post<RunAnswer>('/v1/runs', { mode: 'aggregate', modelId: model || approved[0]?.id, cohort: {}, statistics: ['count', 'backtest'] });
-      // the answer is available at availableAt: ask again then
-      while (a.status === 'running') {
-        setWaiting(a.availableAt);
-        await sleep(Math.max(250, Date.parse(a.availableAt) - Date.now() + 50));
-        a = (await request<RunAnswer>('GET', `/v1/runs/${a.runId}`)).body;
-      }
-      setAnswer(a);
+      setWaiting(new Date().toISOString());
+      setAnswer(await runAndWait<RunAnswer>({ mode: 'aggregate', modelId: model || approved[0]?.id, cohort: {}, statistics: ['count', 'backtest'] }, setWaiting));
     } catch (e) {
       setError(e instanceof ApiError ? e.code : String(e));
     }
@@ -66,7 +58,7 @@ function Backtest({ models }: { models: ModelRow[] }) {
     <div>
       <div class="form-row">
         <label for="bt-model">{t('common.model')}</label>
-        <select id="bt-model" value={model} onChange={(e) => setModel((e.target as HTMLSelectElement).value)}>
+        <select id="bt-model" value={model || approved[0]?.id} onChange={(e) => setModel((e.target as HTMLSelectElement).value)}>
           {approved.map((m) => (
             <option key={m.id} value={m.id}>
               {m.name} {m.version} ({m.id})
@@ -104,6 +96,67 @@ function Backtest({ models }: { models: ModelRow[] }) {
         </div>
       )}
     </div>
+  );
+}
+
+interface Submitted {
+  id: string;
+  status: string;
+  report: Report;
+}
+
+/** Submit a model package: its manifest.json and model.js, read in the browser and sent as JSON. */
+function Submit({ onSubmitted }: { onSubmitted: () => void }) {
+  const t = useT();
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [done, setDone] = useState<Submitted | null>(null);
+  return (
+    <form
+      class="form-col"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        const form = e.currentTarget as HTMLFormElement;
+        const manifestFile = (form.elements.namedItem('manifest') as HTMLInputElement).files?.[0];
+        const sourceFile = (form.elements.namedItem('source') as HTMLInputElement).files?.[0];
+        if (!manifestFile || !sourceFile) return;
+        setError(null);
+        setDone(null);
+        setBusy(true);
+        try {
+          let manifest: unknown;
+          try {
+            manifest = JSON.parse(await manifestFile.text());
+          } catch {
+            throw new ApiError(400, 'MANIFEST_NOT_JSON');
+          }
+          setDone(await post<Submitted>('/v1/models', { manifest, source: await sourceFile.text() }));
+          onSubmitted();
+        } catch (err) {
+          setError(err instanceof ApiError ? err.code : String(err));
+        }
+        setBusy(false);
+      }}
+    >
+      <label for="sub-manifest">{t('fin.manifest')}</label>
+      <input id="sub-manifest" name="manifest" type="file" accept=".json,application/json" required />
+      <label for="sub-source">{t('fin.source')}</label>
+      <input id="sub-source" name="source" type="file" accept=".js,text/javascript" required />
+      <div>
+        <button class="primary" type="submit" disabled={busy}>
+          {busy ? t('fin.vetting') : t('fin.submit')}
+        </button>
+      </div>
+      <ErrorNote code={error} />
+      {done && (
+        <div role="status">
+          <p>
+            <code>{done.id}</code> <Status value={done.status} />
+          </p>
+          <Checks report={done.report} />
+        </div>
+      )}
+    </form>
   );
 }
 
@@ -147,6 +200,9 @@ export function FintechPage() {
             <button onClick={() => setReport(null)}>{t('common.close')}</button>
           </div>
         )}
+      </Section>
+      <Section title={t('fin.submitTitle')} id="submit">
+        <Submit onSubmitted={models.reload} />
       </Section>
       <Section title={t('fin.access')} id="access" actions={<button onClick={access.reload}>{t('common.refresh')}</button>}>
         <ErrorNote code={access.error ?? error} />

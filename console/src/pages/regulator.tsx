@@ -142,7 +142,18 @@ function Review() {
             head: t('common.actions'),
             cell: (r) => (
               <span class="actions">
-                <button onClick={() => act(async () => setOpen(await get<Source>(`/v1/models/${r.id}/source`))).then(() => undefined)}>{t('reg.source')}</button>
+                <button
+                  onClick={async () => {
+                    setError(null);
+                    try {
+                      setOpen(await get<Source>(`/v1/models/${r.id}/source`));
+                    } catch (e) {
+                      setError((e as { code?: string }).code ?? String(e));
+                    }
+                  }}
+                >
+                  {t('reg.source')}
+                </button>
                 <button class="primary" onClick={() => act(() => post(`/v1/models/${r.id}/approve`, {}))}>
                   {t('reg.approve')}
                 </button>

@@ -15,7 +15,10 @@ export function Chart(props: { option: EChartsOption; label: string; height?: nu
     void echarts().then((e) => {
       if (!live || !el.current) return;
       const chart = e.init(el.current);
-      chart.setOption(props.option);
+      // tooltips drawn on the canvas: ECharts' HTML tooltips use inline styles, which the
+      // console's Content-Security-Policy (style-src 'self') refuses
+      const tooltip = props.option.tooltip as Record<string, unknown> | undefined;
+      chart.setOption({ ...props.option, ...(tooltip ? { tooltip: { ...tooltip, renderMode: 'richText' } } : {}) });
       const onResize = () => chart.resize();
       window.addEventListener('resize', onResize);
       dispose = () => {

@@ -15,7 +15,8 @@ import { serve, type Running } from '../../server/listen.js';
 import { REFERENCE, strangerUscc } from '../helpers/platform.js';
 import { rmDir, tmpDir } from '../helpers/tmp.js';
 
-const CHROMIUM = '/usr/bin/chromium';
+// DFIX_CHROMIUM only to check that the test skips cleanly without a browser
+const CHROMIUM = process.env.DFIX_CHROMIUM ?? '/usr/bin/chromium';
 const missing = !fs.existsSync(CHROMIUM) ? `${CHROMIUM} is missing (apt-get install -y chromium)` : !fs.existsSync(path.join(CONSOLE_DIR, 'index.html')) ? 'dist/console is not built (npm run build)' : null;
 if (missing) console.warn(`test/console: skipped: ${missing}`);
 const ARTIFACTS = path.resolve('test-artifacts');
@@ -28,6 +29,7 @@ describe.skipIf(missing !== null)(`web console in Chromium${missing ? ` (skipped
   let page: Page;
   let regulatorKey: string;
   const pageErrors: string[] = [];
+  const consoleErrors: string[] = [];
 
   beforeAll(async () => {
     dataDir = tmpDir('dfix-console-');
@@ -44,6 +46,10 @@ describe.skipIf(missing !== null)(`web console in Chromium${missing ? ` (skipped
     });
     page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (e) => pageErrors.push(e.message));
+    // CSP violations and failed requests show up here
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
   });
 
   afterAll(async () => {
@@ -174,6 +180,8 @@ describe.skipIf(missing !== null)(`web console in Chromium${missing ? ` (skipped
     await backtest.getByText('已发布').waitFor({ timeout: 90_000 });
     expect(await backtest.textContent()).toMatch(/AUC: 0\.\d+/);
     await backtest.locator('.chart canvas').waitFor();
+    await backtest.locator('.chart canvas').hover({ position: { x: 300, y: 150 } }); // the tooltip
+    await page.waitForTimeout(300);
     await shot('console-fintech');
 
     // the bank finds the model in the catalog and asks for access; the fintech grants it
@@ -212,5 +220,6 @@ describe.skipIf(missing !== null)(`web console in Chromium${missing ? ` (skipped
     await axeClean('bank');
     await shot('console-bank');
     expect(pageErrors).toEqual([]);
+    expect(consoleErrors.filter((e) => /Content Security Policy/i.test(e))).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 // Small shared pieces: a loader hook, a section, a table, status badges and errors.
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { ApiError } from './api';
+import { ApiError, get, type Page } from './api';
 import { useT, type MessageKey } from './i18n';
 
 export function useLoad<T>(load: () => Promise<T>, deps: unknown[] = []): { data: T | undefined; error: string | null; reload: () => void } {
@@ -100,4 +100,44 @@ export function Checks({ report }: { report: Report }) {
       ))}
     </ul>
   );
+}
+
+export interface Paged<T> {
+  items: T[] | undefined;
+  error: string | null;
+  more: (() => void) | null;
+  reload: () => void;
+}
+
+/** A paged list route: the first page, then the next ones on request (its opaque nextCursor). */
+export function usePaged<T>(path: string, version = 0): Paged<T> {
+  const [items, setItems] = useState<T[]>();
+  const [next, setNext] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [tick, setTick] = useState(0);
+  const fetchPage = async (cursor: string | null, append: boolean) => {
+    try {
+      const sep = path.includes('?') ? '&' : '?';
+      const page = await get<Page<T>>(cursor ? `${path}${sep}cursor=${encodeURIComponent(cursor)}` : path);
+      setItems((old) => (append && old ? [...old, ...page.items] : page.items));
+      setNext(page.nextCursor);
+      setError(null);
+    } catch (e) {
+      setError(e instanceof ApiError ? e.code : String(e));
+    }
+  };
+  useEffect(() => {
+    void fetchPage(null, false);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [path, tick, version]);
+  return { items, error, more: next ? () => void fetchPage(next, true) : null, reload: useCallback(() => setTick((x) => x + 1), []) };
+}
+
+export function More({ paged }: { paged: Paged<unknown> }) {
+  const t = useT();
+  return paged.more ? (
+    <button class="more" onClick={paged.more}>
+      {t('common.more')}
+    </button>
+  ) : null;
 }

@@ -77,10 +77,11 @@ describe.skipIf(missing !== null)(`web console in Chromium${missing ? ` (skipped
     expect(page.url()).not.toContain(regulatorKey);
     expect(await page.evaluate('sessionStorage.getItem("dfix.apiKey")')).toBe(regulatorKey);
 
-    const row = page.getByRole('row', { name: /姑苏农村商业银行/ });
+    const admission = page.getByRole('region', { name: '准入申请' });
+    const row = admission.getByRole('row', { name: /姑苏农村商业银行/ });
     await row.waitFor();
     expect(await row.textContent()).toContain(strangerUscc(700));
-    await page.getByRole('button', { name: '准入 姑苏农村商业银行' }).click();
+    await admission.getByRole('button', { name: '准入 姑苏农村商业银行' }).click();
     const issued = page.getByTestId('issued-key');
     await issued.waitFor();
     const key = (await issued.textContent())?.trim() ?? '';
@@ -89,7 +90,9 @@ describe.skipIf(missing !== null)(`web console in Chromium${missing ? ` (skipped
     const me = (await (await fetch(`${server.url}/v1/me`, { headers: { authorization: `Bearer ${key}` } })).json()) as { kind: string; name: string; status: string };
     expect(me).toMatchObject({ kind: 'bank', name: '姑苏农村商业银行', status: 'admitted' });
     await row.waitFor({ state: 'detached' });
-    expect(await page.getByRole('region', { name: '准入申请' }).textContent()).toContain('暂无记录');
+    expect(await admission.textContent()).toContain('暂无记录');
+    // and it is listed among the organisations, admitted
+    await page.getByRole('region', { name: '机构' }).getByRole('row', { name: /姑苏农村商业银行.*已准入/ }).waitFor();
 
     // the cockpit: confinement posture, ledger health, the runs chart drawn on canvas
     await page.getByTestId('confinement').waitFor();
@@ -219,6 +222,19 @@ describe.skipIf(missing !== null)(`web console in Chromium${missing ? ` (skipped
     expect(await scored.textContent()).toContain('：2');
     await axeClean('bank');
     await shot('console-bank');
+
+    // the regulator suspends the bank and reinstates it, each with a reason (a prompt)
+    await signIn(regulatorKey, '监管驾驶舱');
+    page.on('dialog', (d) => void d.accept('审计'));
+    const orgs = page.getByRole('region', { name: '机构' });
+    await orgs.getByLabel('类型').selectOption('bank');
+    await orgs.getByRole('button', { name: '暂停 金鸡湖银行' }).click();
+    await orgs.getByRole('button', { name: '恢复 金鸡湖银行' }).click();
+    await orgs.getByRole('button', { name: '暂停 金鸡湖银行' }).waitFor();
+    const types = server.platform.ctx.ledger.entries(0, server.platform.ctx.ledger.size()).map((e) => e.entry.type);
+    expect(types.slice(-2)).toEqual(['org.suspended', 'org.reinstated']);
+    await axeClean('regulator');
+    await shot('console-regulator-orgs');
     expect(pageErrors).toEqual([]);
     expect(consoleErrors.filter((e) => /Content Security Policy/i.test(e))).toEqual([]);
   });

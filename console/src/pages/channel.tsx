@@ -1,8 +1,8 @@
 // 商户授权: the consents this channel recorded, recording one, and revoking.
 import { useState } from 'preact/hooks';
-import { ApiError, del, get, post, type Page } from '../api';
+import { ApiError, del, post } from '../api';
 import { useT } from '../i18n';
-import { ErrorNote, Section, Status, Table, useLoad, when } from '../ui';
+import { ErrorNote, More, Section, Status, Table, usePaged, when } from '../ui';
 
 interface ConsentRow {
   id: string;
@@ -17,7 +17,7 @@ interface ConsentRow {
 
 export function ChannelPage() {
   const t = useT();
-  const list = useLoad(() => get<Page<ConsentRow>>('/v1/consents?limit=200'));
+  const list = usePaged<ConsentRow>('/v1/consents?limit=50');
   const [error, setError] = useState<string | null>(null);
   const [form, setForm] = useState({ subject: '', bank: '', purpose: 'credit-assessment', expires: new Date(Date.now() + 90 * 86_400_000).toISOString().slice(0, 10) });
   const act = async (fn: () => Promise<unknown>) => {
@@ -60,7 +60,7 @@ export function ChannelPage() {
         <ErrorNote code={list.error} />
         <Table
           caption={t('ch.consents')}
-          rows={list.data?.items}
+          rows={list.items}
           rowKey={(r) => r.id}
           cols={[
             { head: t('bank.subject'), cell: (r) => <code>{r.subject}</code> },
@@ -82,6 +82,7 @@ export function ChannelPage() {
             },
           ]}
         />
+        <More paged={list} />
       </Section>
     </>
   );

@@ -2,10 +2,10 @@
 // entity, the executor's confinement posture and the ledger's health.
 import { Fragment } from 'preact';
 import { useState } from 'preact/hooks';
-import { get, post, type Page } from '../api';
+import { get, post, qs, type Page } from '../api';
 import { Chart } from '../chart';
 import { useT } from '../i18n';
-import { Checks, ErrorNote, Section, Status, Table, useLoad, when, type Report } from '../ui';
+import { Checks, ErrorNote, More, Section, Status, Table, useLoad, usePaged, when, type Report } from '../ui';
 
 interface OrgRow {
   id: string;
@@ -44,9 +44,15 @@ interface RunRow {
   requestedAt: string;
 }
 
-function Admission() {
+interface Shared {
+  /** Bumped after any decision, so every section shows the state after it. */
+  version: number;
+  changed: () => void;
+}
+
+function Admission({ version, changed }: Shared) {
   const t = useT();
-  const list = useLoad(() => get<Page<OrgRow>>('/v1/orgs?status=pending&limit=200'));
+  const list = useLoad(() => get<Page<OrgRow>>('/v1/orgs?status=pending&limit=200'), [version]);
   const [issued, setIssued] = useState<{ name: string; apiKey: string } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const act = async (fn: () => Promise<unknown>) => {
@@ -56,7 +62,7 @@ function Admission() {
     } catch (e) {
       setError((e as { code?: string }).code ?? String(e));
     }
-    list.reload();
+    changed();
   };
   return (
     <Section title={t('reg.admission')} id="admission" actions={<button onClick={list.reload}>{t('common.refresh')}</button>}>
@@ -111,9 +117,85 @@ function Admission() {
   );
 }
 
-function Review() {
+function Organisations({ version, changed }: Shared) {
   const t = useT();
-  const list = useLoad(() => get<Page<ModelRow>>('/v1/models?status=vetted&limit=200'));
+  const [status, setStatus] = useState('');
+  const [kind, setKind] = useState('');
+  const list = usePaged<OrgRow>(`/v1/orgs${qs({ status, kind, limit: 50 })}`, version);
+  const [error, setError] = useState<string | null>(null);
+  const act = async (fn: () => Promise<unknown>) => {
+    setError(null);
+    try {
+      await fn();
+    } catch (e) {
+      setError((e as { code?: string }).code ?? String(e));
+    }
+    changed();
+  };
+  const withReason = (url: string) => {
+    const reason = window.prompt(t('common.reason'));
+    if (reason) void act(() => post(url, { reason }));
+  };
+  return (
+    <Section title={t('reg.orgs')} id="orgs" actions={<button onClick={list.reload}>{t('common.refresh')}</button>}>
+      <div class="form-row">
+        <label for="org-status">{t('common.status')}</label>
+        <select id="org-status" value={status} onChange={(e) => setStatus((e.target as HTMLSelectElement).value)}>
+          <option value="">{t('common.all')}</option>
+          {['pending', 'admitted', 'suspended', 'rejected'].map((s) => (
+            <option key={s} value={s}>
+              {t(`status.${s}` as 'status.pending')}
+            </option>
+          ))}
+        </select>
+        <label for="org-kind">{t('reg.kind')}</label>
+        <select id="org-kind" value={kind} onChange={(e) => setKind((e.target as HTMLSelectElement).value)}>
+          <option value="">{t('common.all')}</option>
+          {['fintech', 'bank', 'channel', 'regulator'].map((k) => (
+            <option key={k} value={k}>
+              {t(`kind.${k}` as 'kind.bank')}
+            </option>
+          ))}
+        </select>
+      </div>
+      <ErrorNote code={list.error ?? error} />
+      <Table
+        caption={t('reg.orgs')}
+        rows={list.items}
+        rowKey={(r) => r.id}
+        cols={[
+          { head: t('common.name'), cell: (r) => r.name },
+          { head: t('reg.kind'), cell: (r) => t(`kind.${r.kind}` as 'kind.bank') },
+          { head: t('reg.uscc'), cell: (r) => <code>{r.uscc || '-'}</code> },
+          { head: t('common.status'), cell: (r) => <Status value={r.status} /> },
+          { head: t('common.created'), cell: (r) => when(r.createdAt) },
+          {
+            head: t('common.actions'),
+            cell: (r) =>
+              r.kind === 'regulator' ? (
+                '-'
+              ) : r.status === 'admitted' ? (
+                <button aria-label={`${t('reg.suspend')} ${r.name}`} onClick={() => withReason(`/v1/orgs/${r.id}/suspend`)}>
+                  {t('reg.suspend')}
+                </button>
+              ) : r.status === 'suspended' ? (
+                <button aria-label={`${t('reg.reinstate')} ${r.name}`} onClick={() => withReason(`/v1/orgs/${r.id}/reinstate`)}>
+                  {t('reg.reinstate')}
+                </button>
+              ) : (
+                '-'
+              ),
+          },
+        ]}
+      />
+      <More paged={list} />
+    </Section>
+  );
+}
+
+function Review({ version, changed }: Shared) {
+  const t = useT();
+  const list = useLoad(() => get<Page<ModelRow>>('/v1/models?status=vetted&limit=200'), [version]);
   const [open, setOpen] = useState<Source | null>(null);
   const [error, setError] = useState<string | null>(null);
   const act = async (fn: () => Promise<unknown>) => {
@@ -124,7 +206,7 @@ function Review() {
     } catch (e) {
       setError((e as { code?: string }).code ?? String(e));
     }
-    list.reload();
+    changed();
   };
   return (
     <Section title={t('reg.review')} id="review" actions={<button onClick={list.reload}>{t('common.refresh')}</button>}>
@@ -187,10 +269,10 @@ function Review() {
   );
 }
 
-function Dashboard() {
+function Dashboard({ version }: { version: number }) {
   const t = useT();
-  const ov = useLoad(() => get<Overview>('/v1/regulator/overview'));
-  const runs = useLoad(() => get<Page<RunRow>>('/v1/runs?limit=20'));
+  const ov = useLoad(() => get<Overview>('/v1/regulator/overview'), [version]);
+  const runs = usePaged<RunRow>('/v1/runs?limit=20', version);
   const data = ov.data;
   const modes = ['aggregate', 'subjects', 'encrypted'];
   const statuses = ['released', 'denied', 'failed', 'running', 'interrupted'];
@@ -249,7 +331,7 @@ function Dashboard() {
       <Section title={t('reg.recentRuns')} id="recent-runs">
         <Table
           caption={t('reg.recentRuns')}
-          rows={runs.data?.items}
+          rows={runs.items}
           rowKey={(r) => r.runId}
           cols={[
             { head: t('common.id'), cell: (r) => <code>{r.runId}</code> },
@@ -260,17 +342,21 @@ function Dashboard() {
             { head: t('common.created'), cell: (r) => when(r.requestedAt) },
           ]}
         />
+        <More paged={runs} />
       </Section>
     </>
   );
 }
 
 export function RegulatorPage() {
+  const [version, setVersion] = useState(0);
+  const shared: Shared = { version, changed: () => setVersion((v) => v + 1) };
   return (
     <>
-      <Admission />
-      <Review />
-      <Dashboard />
+      <Admission {...shared} />
+      <Review {...shared} />
+      <Dashboard version={version} />
+      <Organisations {...shared} />
     </>
   );
 }

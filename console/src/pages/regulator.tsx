@@ -273,6 +273,9 @@ function Dashboard({ version }: { version: number }) {
   const t = useT();
   const ov = useLoad(() => get<Overview>('/v1/regulator/overview'), [version]);
   const runs = usePaged<RunRow>('/v1/runs?limit=20', version);
+  // budgets are kept per legal entity (USCC): named after its organisations
+  const orgs = useLoad(() => get<Page<OrgRow>>('/v1/orgs?limit=200'), [version]);
+  const entityName = (uscc: string) => [...new Set((orgs.data?.items ?? []).filter((o) => o.uscc === uscc || o.id === uscc).map((o) => o.name))].join(' / ');
   const data = ov.data;
   const modes = ['aggregate', 'subjects', 'encrypted'];
   const statuses = ['released', 'denied', 'failed', 'running', 'interrupted'];
@@ -321,7 +324,14 @@ function Dashboard({ version }: { version: number }) {
             rows={data?.budget.byEntityAndLineage}
             rowKey={(r) => `${r.entity}/${r.lineage}`}
             cols={[
-              { head: t('reg.entity'), cell: (r) => <code>{r.entity}</code> },
+              {
+                head: t('reg.entity'),
+                cell: (r) => (
+                  <>
+                    {entityName(r.entity) || '-'} <code>{r.entity}</code>
+                  </>
+                ),
+              },
               { head: 'lineage', cell: (r) => r.lineage },
               { head: t('reg.spent'), cell: (r) => r.spentMicros.toLocaleString() },
             ]}

@@ -279,7 +279,7 @@ export function listConsents(ctx: Ctx, org: Org, q: z.infer<typeof consentListQu
     modelName: r.model_name,
     expiresAt: r.expires_at,
     revokedAt: r.revoked_at,
-    status: r.revoked_at ? 'revoked' : r.expires_at <= now ? 'expired' : 'active',
+    status: (r.revoked_at ? 'revoked' : r.expires_at <= now ? 'expired' : 'active') as 'active' | 'revoked' | 'expired',
     createdAt: r.created_at,
   }));
 }

@@ -295,6 +295,8 @@ describe('review', () => {
     for (const p of ['/v1/orgs', '/v1/models', '/v1/access', '/v1/runs', '/v1/consents', '/v1/keys', '/v1/inbox']) expect(doc.paths[p]?.get, p).toBeDefined();
     const params = doc.paths['/v1/runs'].get.parameters.map((p: { name: string }) => p.name).sort();
     expect(params).toEqual(['cursor', 'from', 'limit', 'mode', 'model', 'org', 'status', 'to']);
+    const item = doc.paths['/v1/runs'].get.responses['200'].content['application/json'].schema.properties.items.items;
+    expect(Object.keys(item.properties)).toEqual(expect.arrayContaining(['runId', 'requesterName', 'modelName', 'availableAt', 'status']));
     expect(doc.paths['/v1/orgs/{id}/reject'].post).toBeDefined();
     expect(doc.paths['/v1/models/{id}/source'].get).toBeDefined();
   });

@@ -1,12 +1,24 @@
 // The console: sign in with the organisation's API key, then the page of its audience.
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useContext, useEffect, useMemo, useState } from 'preact/hooks';
 import { ApiError, get, hasKey, setKey, type Me } from './api';
 import { initialLang, LangContext, translator, type Lang } from './i18n';
 import { BankPage } from './pages/bank';
 import { ChannelPage } from './pages/channel';
 import { FintechPage } from './pages/fintech';
 import { RegulatorPage } from './pages/regulator';
-import { ErrorNote } from './ui';
+import { ErrorNote, useLoad } from './ui';
+
+/** How many things await this organisation (GET /v1/inbox), beside its name. */
+function InboxCount() {
+  const inbox = useLoad(() => get<{ sections: { count: number }[] }>('/v1/inbox'));
+  const { t } = useContext(LangContext);
+  const n = inbox.data?.sections.reduce((a, s) => a + s.count, 0);
+  return n ? (
+    <span class="inbox" title={t('inbox.title')}>
+      {t('inbox.count', { n })}
+    </span>
+  ) : null;
+}
 
 function SignIn({ onSignedIn, t }: { onSignedIn: (me: Me) => void; t: ReturnType<typeof translator> }) {
   const [value, setValue] = useState('');
@@ -73,6 +85,7 @@ export function App() {
               {t('signin.as')}: <strong>{me.name}</strong> ({t(`kind.${me.kind}`)})
             </span>
           )}
+          {me && <InboxCount key={me.id} />}
           <button lang={lang === 'zh' ? 'en' : 'zh-CN'} title={t('lang.label')} onClick={() => setLang(lang === 'zh' ? 'en' : 'zh')}>
             {t('lang.switch')}
           </button>

@@ -141,3 +141,40 @@ export function More({ paged }: { paged: Paged<unknown> }) {
     </button>
   ) : null;
 }
+
+interface RunRow {
+  runId: string;
+  mode: string;
+  modelName: string | null;
+  status: string;
+  requestedAt: string;
+  availableAt: string;
+  scored?: number;
+  notScored?: number;
+  error?: { code: string };
+}
+
+/** This organisation's runs, newest first: shown as running until their answers are available. */
+export function MyRuns() {
+  const t = useT();
+  const runs = usePaged<RunRow>('/v1/runs?limit=20');
+  return (
+    <Section title={t('runs.mine')} id="my-runs" actions={<button onClick={runs.reload}>{t('common.refresh')}</button>}>
+      <ErrorNote code={runs.error} />
+      <Table
+        caption={t('runs.mine')}
+        rows={runs.items}
+        rowKey={(r) => r.runId}
+        cols={[
+          { head: t('common.id'), cell: (r) => <code>{r.runId}</code> },
+          { head: t('common.model'), cell: (r) => r.modelName ?? '-' },
+          { head: t('reg.mode'), cell: (r) => r.mode },
+          { head: t('common.status'), cell: (r) => <Status value={r.status} /> },
+          { head: t('runs.available'), cell: (r) => when(r.availableAt) },
+          { head: t('runs.scored'), cell: (r) => (r.scored !== undefined ? `${r.scored} / ${r.scored + (r.notScored ?? 0)}` : (r.error?.code ?? '-')) },
+        ]}
+      />
+      <More paged={runs} />
+    </Section>
+  );
+}

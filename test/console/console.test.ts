@@ -77,6 +77,7 @@ describe.skipIf(missing !== null)(`web console in Chromium${missing ? ` (skipped
     expect(page.url()).not.toContain(regulatorKey);
     expect(await page.evaluate('sessionStorage.getItem("dfix.apiKey")')).toBe(regulatorKey);
 
+    await page.getByText('待办 1').waitFor(); // GET /v1/inbox: one application awaits
     const admission = page.getByRole('region', { name: '准入申请' });
     const row = admission.getByRole('row', { name: /姑苏农村商业银行/ });
     await row.waitFor();
@@ -220,6 +221,9 @@ describe.skipIf(missing !== null)(`web console in Chromium${missing ? ` (skipped
     await scored.getByRole('row', { name: new RegExp(m1) }).waitFor();
     expect(await scored.getByRole('row').count()).toBe(2); // the header and m1
     expect(await scored.textContent()).toContain('：2');
+    const myRuns = page.getByRole('region', { name: '我的运行' });
+    await myRuns.getByRole('button', { name: '刷新' }).click();
+    await myRuns.getByRole('row', { name: /subjects.*已发布.*1 \/ 3/ }).waitFor();
     await axeClean('bank');
     await shot('console-bank');
 

@@ -3,7 +3,7 @@
 import { useState } from 'preact/hooks';
 import { ApiError, get, post, runAndWait, type Page } from '../api';
 import { useT } from '../i18n';
-import { ErrorNote, Section, Status, Table, useLoad, when } from '../ui';
+import { ErrorNote, MyRuns, Section, Status, Table, useLoad, when } from '../ui';
 
 interface Card {
   id: string;
@@ -19,6 +19,11 @@ interface AccessRow {
   status: string;
   createdAt: string;
 }
+interface KeyRow {
+  id: string;
+  digest: string;
+  createdAt: string;
+}
 interface Scored {
   subject: string;
   score: number;
@@ -30,6 +35,7 @@ export function BankPage() {
   const t = useT();
   const catalog = useLoad(() => get<Page<Card>>('/v1/models?limit=200'));
   const access = useLoad(() => get<Page<AccessRow>>('/v1/access?limit=200'));
+  const keys = useLoad(() => get<Page<KeyRow>>('/v1/keys?limit=200'));
   const [error, setError] = useState<string | null>(null);
   const [codes, setCodes] = useState('');
   const [pick, setPick] = useState('');
@@ -120,6 +126,20 @@ export function BankPage() {
             <p>{t('bank.notScored', { n: scored.notScored })}</p>
           </div>
         )}
+      </Section>
+      <MyRuns />
+      <Section title={t('bank.keys')} id="keys">
+        <ErrorNote code={keys.error} />
+        <Table
+          caption={t('bank.keys')}
+          rows={keys.data?.items}
+          rowKey={(r) => r.id}
+          cols={[
+            { head: t('common.id'), cell: (r) => <code>{r.id}</code> },
+            { head: 'digest', cell: (r) => <code>{r.digest}</code> },
+            { head: t('common.created'), cell: (r) => when(r.createdAt) },
+          ]}
+        />
       </Section>
     </>
   );

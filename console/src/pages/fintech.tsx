@@ -4,7 +4,7 @@ import { useState } from 'preact/hooks';
 import { ApiError, get, post, runAndWait, type Page } from '../api';
 import { Chart } from '../chart';
 import { useT } from '../i18n';
-import { Checks, ErrorNote, Section, Status, Table, useLoad, when, type Report } from '../ui';
+import { Checks, ErrorNote, MyRuns, Section, Status, Table, useLoad, when, type Report } from '../ui';
 
 interface ModelRow {
   id: string;
@@ -239,6 +239,7 @@ export function FintechPage() {
       <Section title={t('fin.backtest')} id="backtest">
         {models.data ? <Backtest models={models.data.items} /> : <p class="muted">{t('common.loading')}</p>}
       </Section>
+      <MyRuns />
     </>
   );
 }

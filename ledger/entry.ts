@@ -14,6 +14,7 @@ export const ENTRY_FIELDS = {
   'org.applied': ['org', 'kind'],
   'org.admitted': ['org'],
   'org.suspended': ['org', 'reason'],
+  'org.rejected': ['org', 'reason'],
   'org.reinstated': ['org', 'reason'],
   'model.submitted': ['model', 'digest', 'provider'],
   'model.vetted': ['model', 'digest', 'passed', 'report'],

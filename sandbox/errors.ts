@@ -25,6 +25,7 @@ export const PLATFORM_ERRORS = defineErrors({
   RUN_BUSY: { kind: 'limited', message: 'This legal entity already has the most aggregate runs waiting for the aggregate lane; ask again when one is answered.' },
   RUN_INTERRUPTED: { kind: 'unavailable', message: 'The run was interrupted by a restart of the platform; nothing was released.' },
   RUN_DEADLINE_MISSED: { kind: 'refused', message: 'The run did not finish within its public deadline.' },
+  LIST_CURSOR_INVALID: { kind: 'invalid', message: 'The cursor is not one this list gave.' },
   BUDGET_REFRESH_INVALID: { kind: 'invalid', message: 'The budget refresh names no known legal entity or dataset lineage.' },
 });
 

@@ -26,10 +26,24 @@ CREATE TABLE IF NOT EXISTS encrypted_quota (bank TEXT NOT NULL, subject TEXT NOT
 CREATE INDEX IF NOT EXISTS runs_by_status ON runs (status);
 CREATE TABLE IF NOT EXISTS subject_results (bank TEXT NOT NULL, subject TEXT NOT NULL, model TEXT NOT NULL, day TEXT NOT NULL, result TEXT NOT NULL,
   PRIMARY KEY (bank, subject, model, day));
+-- keyset pages of the list routes (sandbox/lists.ts): newest first, per owner
+CREATE INDEX IF NOT EXISTS runs_by_time ON runs (created_at, id);
+CREATE INDEX IF NOT EXISTS runs_by_requester ON runs (requester, created_at, id);
+CREATE INDEX IF NOT EXISTS runs_by_model ON runs (model, created_at, id);
+CREATE INDEX IF NOT EXISTS runs_by_mode ON runs (mode, created_at, id);
+CREATE INDEX IF NOT EXISTS runs_by_status_time ON runs (status, created_at, id);
+CREATE INDEX IF NOT EXISTS orgs_by_time ON orgs (created_at, id);
+CREATE INDEX IF NOT EXISTS models_by_provider ON models (provider, created_at, id);
+CREATE INDEX IF NOT EXISTS access_by_bank ON access (bank, created_at, id);
+CREATE INDEX IF NOT EXISTS access_by_model ON access (model, created_at, id);
+CREATE INDEX IF NOT EXISTS consents_by_channel ON consents (channel, created_at, id);
+CREATE INDEX IF NOT EXISTS bank_keys_by_bank ON bank_keys (bank, created_at, id);
 `;
 
 /** Columns added after the first release, for state files created before them. */
 const ADDED_COLUMNS = ['ALTER TABLE runs ADD COLUMN available_at TEXT', 'ALTER TABLE models ADD COLUMN cost_micros REAL', 'ALTER TABLE access ADD COLUMN terms TEXT'];
+/** Indexes on added columns: created once the columns are there. */
+const ADDED_INDEXES = 'CREATE INDEX IF NOT EXISTS runs_by_available ON runs (available_at);';
 
 export function migrate(db: Db): void {
   db.exec(STATE_SCHEMA);
@@ -40,6 +54,7 @@ export function migrate(db: Db): void {
       // the column is there already
     }
   }
+  db.exec(ADDED_INDEXES);
 }
 
 /** A random identifier with a readable prefix. */
@@ -48,7 +63,7 @@ export function newId(prefix: string): string {
 }
 
 export type OrgKind = 'fintech' | 'bank' | 'channel' | 'regulator';
-export type OrgStatus = 'pending' | 'admitted' | 'suspended';
+export type OrgStatus = 'pending' | 'admitted' | 'suspended' | 'rejected';
 
 export interface Org {
   id: string;

@@ -12,10 +12,12 @@ import { randomId } from '../core/random.js';
 import type { Platform } from '../sandbox/platform.js';
 import type { Org, OrgKind } from '../sandbox/state.js';
 import { authenticate } from '../sandbox/orgs.js';
+import { consoleRoutes } from './console.js';
 import { serverError, STATUS } from './errors.js';
 import { parseJsonBody } from './json.js';
 import { RateLimiter } from './rate-limit.js';
 import { admittedRoutes } from './routes/admitted.js';
+import { listRoutes } from './routes/lists.js';
 import { bankRoutes, channelRoutes, fintechRoutes } from './routes/members.js';
 import { publicRoutes } from './routes/public.js';
 import { regulatorRoutes } from './routes/regulator.js';
@@ -151,7 +153,9 @@ export async function build(deps: ServerDeps): Promise<FastifyInstance> {
 
   const opts = { platform: deps.platform };
   await app.register(publicRoutes, opts);
+  await app.register(consoleRoutes);
   await app.register(audience('any', admittedRoutes(deps.platform)), opts);
+  await app.register(audience('any', listRoutes(deps.platform)), opts);
   await app.register(audience(['regulator'], regulatorRoutes(deps.platform)), opts);
   await app.register(audience(['fintech'], fintechRoutes(deps.platform)), opts);
   await app.register(audience(['bank'], bankRoutes(deps.platform)), opts);

@@ -7,6 +7,7 @@ import { refreshBudget, refreshSchema } from '../../sandbox/budget.js';
 import { approvalSchema, approveModel, rejectModel, revokeModel } from '../../sandbox/models.js';
 import { admitOrg, suspendOrg } from '../../sandbox/orgs.js';
 import { overview } from '../../sandbox/overview.js';
+import { reinstateOrg, rejectOrg } from '../../sandbox/review.js';
 import { idParams, queryInt, reasonBody } from './params.js';
 
 export function regulatorRoutes(platform: Platform) {
@@ -17,6 +18,12 @@ export function regulatorRoutes(platform: Platform) {
     r.post('/v1/orgs/:id/admit', { schema: { tags, summary: 'Admit an organisation; its API key is shown once', params: idParams } }, async (req) => admitOrg(ctx, req.org as Org, req.params.id));
     r.post('/v1/orgs/:id/suspend', { schema: { tags, summary: 'Suspend an organisation; its keys stop working at once', params: idParams, body: reasonBody } }, async (req) =>
       suspendOrg(ctx, req.org as Org, req.params.id, req.body.reason),
+    );
+    r.post('/v1/orgs/:id/reject', { schema: { tags, summary: 'Reject a pending application, with a reason (recorded in the ledger)', params: idParams, body: reasonBody } }, async (req) =>
+      rejectOrg(ctx, req.org as Org, req.params.id, req.body.reason),
+    );
+    r.post('/v1/orgs/:id/reinstate', { schema: { tags, summary: 'Reinstate a suspended organisation, with a reason (recorded in the ledger); its keys work again', params: idParams, body: reasonBody } }, async (req) =>
+      reinstateOrg(ctx, req.org as Org, req.params.id, req.body.reason),
     );
     r.post('/v1/models/:id/approve', { schema: { tags, summary: 'Approve a vetted model (bound to its digest, the policy and an expiry)', params: idParams, body: approvalSchema.nullish() } }, async (req) =>
       approveModel(ctx, req.org as Org, req.params.id, req.body ?? {}),

@@ -1,0 +1,89 @@
+// 商户授权: the consents this channel recorded, recording one, and revoking.
+import { useState } from 'preact/hooks';
+import { ApiError, del, post } from '../api';
+import { useT } from '../i18n';
+import { ErrorNote, More, Section, Status, Table, usePaged, when } from '../ui';
+
+interface ConsentRow {
+  id: string;
+  subject: string;
+  bankName: string;
+  purpose: string;
+  modelName: string | null;
+  expiresAt: string;
+  status: string;
+  createdAt: string;
+}
+
+export function ChannelPage() {
+  const t = useT();
+  const list = usePaged<ConsentRow>('/v1/consents?limit=50');
+  const [error, setError] = useState<string | null>(null);
+  const [form, setForm] = useState({ subject: '', bank: '', purpose: 'credit-assessment', expires: new Date(Date.now() + 90 * 86_400_000).toISOString().slice(0, 10) });
+  const act = async (fn: () => Promise<unknown>) => {
+    setError(null);
+    try {
+      await fn();
+    } catch (e) {
+      setError(e instanceof ApiError ? e.code : String(e));
+    }
+    list.reload();
+  };
+  const field = (k: keyof typeof form) => ({ value: form[k], onInput: (e: Event) => setForm({ ...form, [k]: (e.target as HTMLInputElement).value }) });
+  return (
+    <>
+      <Section title={t('ch.record')} id="record">
+        <form
+          class="form-col"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void act(() => post('/v1/consents', { subject: form.subject.trim().toUpperCase(), bank: form.bank.trim(), purpose: form.purpose, expiresAt: new Date(`${form.expires}T23:59:59Z`).toISOString() }));
+          }}
+        >
+          <label for="c-subject">{t('ch.subject')}</label>
+          <input id="c-subject" required {...field('subject')} />
+          <label for="c-bank">{t('ch.bankId')}</label>
+          <input id="c-bank" required {...field('bank')} />
+          <label for="c-purpose">{t('common.purpose')}</label>
+          <input id="c-purpose" required {...field('purpose')} />
+          <label for="c-expires">{t('ch.expires')}</label>
+          <input id="c-expires" type="date" required {...field('expires')} />
+          <div>
+            <button class="primary" type="submit">
+              {t('ch.record')}
+            </button>
+          </div>
+        </form>
+        <ErrorNote code={error} />
+      </Section>
+      <Section title={t('ch.consents')} id="consents" actions={<button onClick={list.reload}>{t('common.refresh')}</button>}>
+        <ErrorNote code={list.error} />
+        <Table
+          caption={t('ch.consents')}
+          rows={list.items}
+          rowKey={(r) => r.id}
+          cols={[
+            { head: t('bank.subject'), cell: (r) => <code>{r.subject}</code> },
+            { head: t('common.bank'), cell: (r) => r.bankName },
+            { head: t('common.purpose'), cell: (r) => r.purpose },
+            { head: t('common.model'), cell: (r) => r.modelName ?? '-' },
+            { head: t('ch.expires'), cell: (r) => when(r.expiresAt) },
+            { head: t('common.status'), cell: (r) => <Status value={r.status} /> },
+            {
+              head: t('common.actions'),
+              cell: (r) =>
+                r.status === 'active' ? (
+                  <button aria-label={`${t('ch.revoke')} ${r.subject}`} onClick={() => act(() => del(`/v1/consents/${r.id}`))}>
+                    {t('ch.revoke')}
+                  </button>
+                ) : (
+                  '-'
+                ),
+            },
+          ]}
+        />
+        <More paged={list} />
+      </Section>
+    </>
+  );
+}

@@ -1,0 +1,245 @@
+// The web console in a real browser against a real server: the regulator signs in with the
+// bootstrap key and admits an applicant through the page; the page shows the new key once;
+// English on request; a screenshot under test-artifacts/; axe finds no serious or critical
+// violation. Needs `npm run build` (dist/console) and Debian's chromium at /usr/bin/chromium;
+// without chromium the test is skipped, saying so.
+import fs from 'node:fs';
+import path from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../core/config.js';
+import { prepareDataDir } from '../../cli/init.js';
+import { CONSOLE_DIR } from '../../server/console.js';
+import { serve, type Running } from '../../server/listen.js';
+import { REFERENCE, strangerUscc } from '../helpers/platform.js';
+import { rmDir, tmpDir } from '../helpers/tmp.js';
+
+// DFIX_CHROMIUM only to check that the test skips cleanly without a browser
+const CHROMIUM = process.env.DFIX_CHROMIUM ?? '/usr/bin/chromium';
+const missing = !fs.existsSync(CHROMIUM) ? `${CHROMIUM} is missing (apt-get install -y chromium)` : !fs.existsSync(path.join(CONSOLE_DIR, 'index.html')) ? 'dist/console is not built (npm run build)' : null;
+if (missing) console.warn(`test/console: skipped: ${missing}`);
+const ARTIFACTS = path.resolve('test-artifacts');
+
+describe.skipIf(missing !== null)(`web console in Chromium${missing ? ` (skipped: ${missing})` : ''}`, () => {
+  let dataDir: string;
+  let profile: string;
+  let server: Running;
+  let context: BrowserContext;
+  let page: Page;
+  let regulatorKey: string;
+  const pageErrors: string[] = [];
+  const consoleErrors: string[] = [];
+
+  beforeAll(async () => {
+    dataDir = tmpDir('dfix-console-');
+    profile = tmpDir('dfix-chromium-');
+    const config = resolveConfig({ dataDir, port: 0, host: '127.0.0.1', logLevel: 'warn' });
+    prepareDataDir(config);
+    server = await serve(config, { quiet: true });
+    regulatorKey = (JSON.parse(fs.readFileSync(server.platform.bootstrapFile, 'utf8')) as { apiKey: string }).apiKey;
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+      viewport: { width: 1280, height: 900 },
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    // CSP violations and failed requests show up here
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await server?.close();
+    if (dataDir) rmDir(dataDir);
+    if (profile) rmDir(profile);
+  });
+
+  it('the regulator signs in and admits an applicant through the page', async () => {
+    const applied = await fetch(`${server.url}/v1/orgs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: '姑苏农村商业银行', kind: 'bank', uscc: strangerUscc(700) }),
+    });
+    expect(applied.status).toBe(201);
+
+    await page.goto(`${server.url}/`);
+    await expect(page.locator('html')).toBeDefined();
+    expect(await page.getAttribute('html', 'lang')).toBe('zh-CN');
+    await page.getByLabel('机构 API 密钥').fill(regulatorKey);
+    await page.getByRole('button', { name: '登录' }).click();
+    await page.getByRole('heading', { name: '监管驾驶舱' }).waitFor();
+    // the key is in this tab's session storage, never in the address
+    expect(page.url()).not.toContain(regulatorKey);
+    expect(await page.evaluate('sessionStorage.getItem("dfix.apiKey")')).toBe(regulatorKey);
+
+    await page.getByText('待办 1').waitFor(); // GET /v1/inbox: one application awaits
+    const admission = page.getByRole('region', { name: '准入申请' });
+    const row = admission.getByRole('row', { name: /姑苏农村商业银行/ });
+    await row.waitFor();
+    expect(await row.textContent()).toContain(strangerUscc(700));
+    await admission.getByRole('button', { name: '准入 姑苏农村商业银行' }).click();
+    const issued = page.getByTestId('issued-key');
+    await issued.waitFor();
+    const key = (await issued.textContent())?.trim() ?? '';
+    expect(key).toMatch(/^dfx_/);
+    // the key shown works, once, for the admitted bank
+    const me = (await (await fetch(`${server.url}/v1/me`, { headers: { authorization: `Bearer ${key}` } })).json()) as { kind: string; name: string; status: string };
+    expect(me).toMatchObject({ kind: 'bank', name: '姑苏农村商业银行', status: 'admitted' });
+    await row.waitFor({ state: 'detached' });
+    expect(await admission.textContent()).toContain('暂无记录');
+    // and it is listed among the organisations, admitted
+    await page.getByRole('region', { name: '机构' }).getByRole('row', { name: /姑苏农村商业银行.*已准入/ }).waitFor();
+
+    // the cockpit: confinement posture, ledger health, the runs chart drawn on canvas
+    await page.getByTestId('confinement').waitFor();
+    expect(await page.getByTestId('confinement').textContent()).toContain('mode');
+    await page.locator('.chart canvas').first().waitFor();
+
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'console-regulator-zh.png'), fullPage: true });
+
+    await page.getByRole('button', { name: 'English' }).click();
+    await page.getByRole('heading', { name: 'Regulator cockpit' }).waitFor();
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'console-regulator-en.png'), fullPage: true });
+    expect(pageErrors).toEqual([]);
+  });
+
+  const axeClean = async (what: string) => {
+    const results = await new AxeBuilder({ page }).analyze();
+    const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    expect(bad.map((v) => `${what}: ${v.id}: ${v.help} (${v.nodes.length})`)).toEqual([]);
+  };
+  const shot = async (name: string) => {
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+  };
+
+  it('has no serious or critical accessibility violations (axe)', async () => {
+    const results = await new AxeBuilder({ page }).analyze();
+    const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    expect(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`)).toEqual([]);
+    // and the sign-in page, after signing out
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    expect(await page.evaluate('sessionStorage.getItem("dfix.apiKey")')).toBeNull();
+    const signIn = await new AxeBuilder({ page }).analyze();
+    expect(signIn.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual([]);
+  });
+
+  it('plays the story through the page of each audience', { timeout: 180_000 }, async () => {
+    const api = async (method: string, url: string, key?: string, body?: unknown) => {
+      const r = await fetch(`${server.url}${url}`, { method, headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
+      return (await r.json()) as any;
+    };
+    const keys: Record<string, string> = {};
+    const ids: Record<string, string> = {};
+    for (const [kind, name, i] of [['fintech', '苏州信用科技', 701], ['bank', '金鸡湖银行', 702], ['channel', '园区商户通', 703]] as const) {
+      ids[kind] = (await api('POST', '/v1/orgs', undefined, { name, kind, uscc: strangerUscc(i) })).id;
+      keys[kind] = (await api('POST', `/v1/orgs/${ids[kind]}/admit`, regulatorKey)).apiKey;
+    }
+    const [m1, m2, stranger] = server.platform.ctx.vault.usccOf(Int32Array.from([11, 222, 444])) as [string, string, string];
+    const signIn = async (key: string, heading: string) => {
+      if (await page.getByRole('button', { name: '退出' }).isVisible()) await page.getByRole('button', { name: '退出' }).click();
+      await page.getByLabel('机构 API 密钥').fill(key);
+      await page.getByRole('button', { name: '登录' }).click();
+      await page.getByRole('heading', { name: heading, level: 1 }).waitFor();
+    };
+    if (await page.getByRole('button', { name: '中文' }).isVisible()) await page.getByRole('button', { name: '中文' }).click();
+
+    // the fintech submits the reference scorecard through the page; vetting runs at once
+    await signIn(keys.fintech as string, '模型工作台');
+    await page.setInputFiles('#sub-manifest', path.join(REFERENCE, 'manifest.json'));
+    await page.setInputFiles('#sub-source', path.join(REFERENCE, 'model.js'));
+    await page.getByRole('button', { name: '提交并检测' }).click();
+    const submitted = page.getByRole('region', { name: '提交模型' }).getByRole('status');
+    await submitted.waitFor({ timeout: 60_000 });
+    expect(await submitted.textContent()).toContain('已检测');
+    expect(await submitted.textContent()).toContain('source.purity');
+    await axeClean('fintech');
+
+    // the regulator reads the source and the vetting report, then approves
+    await signIn(regulatorKey, '监管驾驶舱');
+    const review = page.getByRole('region', { name: '模型审查' });
+    await review.getByRole('row', { name: /merchant-scorecard/ }).waitFor();
+    await review.getByRole('button', { name: '查看源代码' }).click();
+    const source = fs.readFileSync(path.join(REFERENCE, 'model.js'), 'utf8');
+    const firstLine = source.split('\n').find((l) => l.trim().length > 10)?.trim() as string;
+    await review.locator('pre').waitFor();
+    expect(await review.locator('pre').textContent()).toContain(firstLine);
+    expect(await review.locator('.checks').textContent()).toContain('source.purity');
+    await shot('console-regulator-review');
+    await review.getByRole('button', { name: '批准' }).click();
+    await review.getByText('暂无记录').waitFor();
+
+    // the fintech backtests on the real data and sees the chart
+    await signIn(keys.fintech as string, '模型工作台');
+    await page.getByRole('button', { name: '在真实数据上回测' }).click();
+    const backtest = page.getByRole('region', { name: '回测' });
+    await backtest.getByText('已发布').waitFor({ timeout: 90_000 });
+    expect(await backtest.textContent()).toMatch(/AUC: 0\.\d+/);
+    await backtest.locator('.chart canvas').waitFor();
+    await backtest.locator('.chart canvas').hover({ position: { x: 300, y: 150 } }); // the tooltip
+    await page.waitForTimeout(300);
+    await shot('console-fintech');
+
+    // the bank finds the model in the catalog and asks for access; the fintech grants it
+    await signIn(keys.bank as string, '银行');
+    await page.getByRole('region', { name: '模型目录' }).getByRole('button', { name: '申请使用' }).click();
+    await page.getByRole('region', { name: '我的访问申请' }).getByText('待决定').waitFor();
+    await signIn(keys.fintech as string, '模型工作台');
+    const access = page.getByRole('region', { name: '待决定的访问申请' });
+    await access.getByRole('row', { name: /金鸡湖银行/ }).waitFor();
+    await access.getByRole('button', { name: '授权' }).click();
+    await access.getByText('暂无记录').waitFor();
+
+    // the merchant app records two consents and revokes one
+    await signIn(keys.channel as string, '商户授权');
+    for (const m of [m1, m2]) {
+      await page.getByLabel('商户统一社会信用代码').fill(m);
+      await page.getByLabel('银行机构编号').fill(ids.bank as string);
+      await page.getByRole('button', { name: '记录授权' }).click();
+      await page.getByRole('region', { name: '商户授权记录' }).getByRole('row', { name: new RegExp(m) }).waitFor();
+    }
+    await page.getByRole('button', { name: `撤销 ${m2}` }).click();
+    await page.getByRole('region', { name: '商户授权记录' }).getByText('已撤销').waitFor();
+    await axeClean('channel');
+    await shot('console-channel');
+
+    // the bank scores pasted codes: only the consenting merchant is scored
+    await signIn(keys.bank as string, '银行');
+    await page.getByRole('region', { name: '我的访问申请' }).getByText('已授权').waitFor();
+    await page.getByLabel('商户统一社会信用代码（每行一个）').fill(`${m1}\n${m2}\n${stranger}`);
+    await page.getByRole('button', { name: '评分', exact: true }).click();
+    const scored = page.getByRole('region', { name: '为已授权商户评分' }).getByRole('status');
+    await scored.waitFor({ timeout: 60_000 });
+    await scored.getByRole('row', { name: new RegExp(m1) }).waitFor();
+    expect(await scored.getByRole('row').count()).toBe(2); // the header and m1
+    expect(await scored.textContent()).toContain('：2');
+    const myRuns = page.getByRole('region', { name: '我的运行' });
+    await myRuns.getByRole('button', { name: '刷新' }).click();
+    await myRuns.getByRole('row', { name: /subjects.*已发布.*1 \/ 3/ }).waitFor();
+    await axeClean('bank');
+    await shot('console-bank');
+
+    // the regulator suspends the bank and reinstates it, each with a reason (a prompt)
+    await signIn(regulatorKey, '监管驾驶舱');
+    page.on('dialog', (d) => void d.accept('审计'));
+    const orgs = page.getByRole('region', { name: '机构' });
+    await orgs.getByLabel('类型').selectOption('bank');
+    await orgs.getByRole('button', { name: '暂停 金鸡湖银行' }).click();
+    await orgs.getByRole('button', { name: '恢复 金鸡湖银行' }).click();
+    await orgs.getByRole('button', { name: '暂停 金鸡湖银行' }).waitFor();
+    const types = server.platform.ctx.ledger.entries(0, server.platform.ctx.ledger.size()).map((e) => e.entry.type);
+    expect(types.slice(-2)).toEqual(['org.suspended', 'org.reinstated']);
+    await axeClean('regulator');
+    await shot('console-regulator-orgs');
+    expect(pageErrors).toEqual([]);
+    expect(consoleErrors.filter((e) => /Content Security Policy/i.test(e))).toEqual([]);
+  });
+});

@@ -16,6 +16,7 @@ import { serverError, STATUS } from './errors.js';
 import { parseJsonBody } from './json.js';
 import { RateLimiter } from './rate-limit.js';
 import { admittedRoutes } from './routes/admitted.js';
+import { encryptionRoutes } from './routes/encryption.js';
 import { bankRoutes, channelRoutes, fintechRoutes } from './routes/members.js';
 import { publicRoutes } from './routes/public.js';
 import { regulatorRoutes } from './routes/regulator.js';
@@ -135,6 +136,7 @@ export async function build(deps: ServerDeps): Promise<FastifyInstance> {
   const opts = { platform: deps.platform };
   await app.register(publicRoutes, opts);
   await app.register(audience('any', admittedRoutes(deps.platform)), opts);
+  await app.register(audience('any', encryptionRoutes(deps.platform)), opts);
   await app.register(audience(['regulator'], regulatorRoutes(deps.platform)), opts);
   await app.register(audience(['fintech'], fintechRoutes(deps.platform)), opts);
   await app.register(audience(['bank'], bankRoutes(deps.platform)), opts);

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ckks } from '../../encryption/seal.js';
+import type { Policy } from '../../policies/policy.schema.js';
 import type { Platform } from '../../sandbox/platform.js';
 import { encryptedRequestSchema } from '../../sandbox/run/encrypted.js';
 
@@ -80,9 +81,8 @@ function largestAccepted(schema: z.ZodType, item: string, limit: number): number
 
 const hex64 = (v: bigint) => v.toString(16).padStart(16, '0');
 
-/** The parameters as published; cached per policy (they only change with it). */
-export async function encryptionParameters(platform: Platform): Promise<EncryptionParameters> {
-  const p = platform.ctx.policy.policy.encryption;
+/** The parameters as published, from the policy's `encryption` section. */
+export async function encryptionParameters(p: Policy['encryption']): Promise<EncryptionParameters> {
   const c = await ckks(p);
   const first = c.context.firstContextData;
   const primes = Array.from(c.context.keyContextData.parms.coeffModulus as unknown as BigUint64Array);
@@ -115,7 +115,7 @@ export async function encryptionParameters(platform: Platform): Promise<Encrypti
       compression: 'zstd',
       acceptedCompression: ['none', 'zlib', 'zstd'],
       encoding: 'base64',
-      header: '16 bytes: magic A1 5E as uint16 LE 0xA15E, header size 0x10, version major 4, minor 1, compression mode (0 none, 1 zlib, 2 zstd), 2 reserved zero bytes, uint64 LE total size',
+      header: 'SEALHeader, 16 bytes: magic 0xA15E as uint16 little-endian (bytes 5E A1), header size (0x10), SEAL version major (4) and minor (1), compression mode (0 none, 1 zlib, 2 zstd), 2 reserved zero bytes, then the total size in bytes (header included) as uint64 little-endian',
     },
     input: {
       scale: c.scale,
@@ -133,18 +133,24 @@ export async function encryptionParameters(platform: Platform): Promise<Encrypti
 }
 
 export function encryptionRoutes(platform: Platform) {
-  let cached: Promise<EncryptionParameters> | null = null;
+  // built once per policy section (a context build costs ~300 ms; the policy may change)
+  let cached: { key: string; value: Promise<EncryptionParameters> } | null = null;
   return (app: FastifyInstance) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
     r.get(
       '/v1/encryption/parameters',
       { schema: { tags: ['encryption'], summary: 'CKKS parameters, slot layout, serialisation and scales for encrypted runs (docs/integration.md)', response: { 200: encryptionParametersSchema } } },
       async () => {
-        cached ??= encryptionParameters(platform).catch((e: unknown) => {
-          cached = null;
-          throw e;
-        });
-        return cached;
+        const section = platform.ctx.policy.policy.encryption;
+        const key = JSON.stringify(section);
+        if (cached?.key !== key) {
+          const value = encryptionParameters(section);
+          cached = { key, value };
+          value.catch(() => {
+            if (cached?.value === value) cached = null;
+          });
+        }
+        return cached.value;
       },
     );
   };

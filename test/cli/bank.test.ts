@@ -226,6 +226,14 @@ describe('dfix bank', () => {
     expect([pinned.code, JSON.parse(pinned.out).trust, pinned.err]).toEqual([0, 'pinned', '']);
   });
 
+  it('every bank command has its help (exit 0)', async () => {
+    for (const p of ['bank', 'bank keygen', 'bank encrypt', 'bank decrypt', 'bank verify-proof']) {
+      const h = await dfix(...p.split(' '), '--help');
+      expect([p, h.code, h.err]).toEqual([p, 0, '']);
+      expect(h.out).toMatch(new RegExp(`^usage: dfix ${p}(\\s|$)`));
+    }
+  });
+
   it('refuses malformed input with one coded line', async () => {
     fs.writeFileSync(file('bad.csv'), 'a,b\n1,2\n3,x\n');
     const csv = await dfix('bank', 'encrypt', '--key', file('keys'), '--features', file('bad.csv'));

@@ -244,7 +244,7 @@ export interface ProofVerdict {
 
 /**
  * Verifies a ledger bundle offline: the checkpoint note is signed by `key` (C2SP signed
- * note, Ed25519), its size is the bundle's, and the leaf hash with the inclusion proof
+ * note, Ed25519) and is of the log that key names, its size is the bundle's, and the leaf hash with the inclusion proof
  * leads to the checkpoint's root (RFC 9162 §2.1.3.2). With `entry`, also that the leaf is
  * SHA-256(0x00 || RFC 8785 bytes of the entry).
  */
@@ -254,6 +254,8 @@ export function verifyBundle(bundle: unknown, key: Verifier, entry?: unknown): P
   const b = parsed.data;
   const cp = openCheckpoint(b.checkpoint, [key]);
   if (!cp) return { ok: false, reason: `the checkpoint is not validly signed by ${key.name} (key id ${key.keyId.toString('hex')})` };
+  // the log's key is named by its origin (c2sp.org/tlog-checkpoint): a note of another log fails
+  if (cp.origin !== key.name) return { ok: false, reason: `the checkpoint is of the log ${JSON.stringify(cp.origin.slice(0, 128))}, not ${key.name}` };
   if (cp.size !== b.size) return { ok: false, reason: `the bundle's size ${b.size} is not the checkpoint's size ${cp.size}` };
   if (b.index >= b.size) return { ok: false, reason: `index ${b.index} is outside a tree of size ${b.size}` };
   const leaf = Buffer.from(b.leafHash, 'hex');

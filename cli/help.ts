@@ -145,7 +145,12 @@ export const COMMANDS: Record<string, CommandHelp> = {
       ['--key-file FILE', 'the API key for --url (a file with the key); else $DFIX_API_KEY'],
       ['--entry FILE', 'the ledger entry (JSON, or an export line { seq, entry }): also check it hashes to the leaf'],
     ],
-    more: 'Exit 0 when the checkpoint verifies under the key and the leaf is included in its tree; 1 with the reason otherwise; 2 for unreadable input.',
+    more: [
+      'Exit 0 when the checkpoint verifies under the key, is of that log (origin = key name), and the leaf',
+      'is included in its tree; 1 with the reason otherwise; 2 for unreadable input. A checkpoint signed',
+      'after a key rotation fails under the old key: check the rotation (dfix ledger verify) and pin the',
+      'new key. For https with a private CA, start with NODE_EXTRA_CA_CERTS=ca.pem.',
+    ].join('\n'),
   },
   backup: {
     args: '--out DIR',

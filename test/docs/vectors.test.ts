@@ -158,6 +158,11 @@ describe('docs/vectors: inclusion proof', () => {
     const v = json('inclusion.json');
     const c = json('checkpoint.json');
     expect(verifyBundle(v.bundle, parseVkey(c.verifierKey)!, v.entry)).toMatchObject({ ok: true, index: v.index, size: v.size, root: v.rootHashHex });
+    // a note of another origin, validly signed by the same key: not this log's
+    const { testSigner } = await import('./vectors.js');
+    const { checkpointBody, signNote } = await import('../../ledger/note.js');
+    const foreign = signNote(checkpointBody({ origin: 'another.example/log', size: v.size, root: Buffer.from(v.rootHashHex, 'hex'), extensions: [] }), testSigner());
+    expect(verifyBundle({ ...v.bundle, checkpoint: foreign }, parseVkey(c.verifierKey)!)).toMatchObject({ ok: false, reason: expect.stringMatching(/is of the log "another.example\/log"/) });
     const dir = tmpDir('dfix-vectors-');
     try {
       fs.writeFileSync(path.join(dir, 'answer.json'), JSON.stringify({ runId: 'run_01', ledger: v.bundle }));

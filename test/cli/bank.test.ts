@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../cli/main.js';
 import { resolveConfig } from '../../core/config.js';
 import { seedVault } from '../../datasets/store.js';
+import { ckks } from '../../encryption/seal.js';
 import { readPackage } from '../../models/package.js';
 import { Platform } from '../../sandbox/platform.js';
 import { build } from '../../server/app.js';
@@ -141,6 +142,18 @@ describe('dfix bank', () => {
     expect(r.json).toMatchObject({ status: 'released', slots: 4, scoredSlots: [true, true, false, false] });
     answer = r.json;
     fs.writeFileSync(file('answer.json'), JSON.stringify(answer));
+    // the result is where GET /v1/encryption/parameters says: its level, its scale, two components
+    const published = (await call('GET', '/v1/encryption/parameters', 'bank')).json;
+    const c = await ckks(platform.ctx.policy.policy.encryption);
+    const ct = c.seal.CipherText();
+    try {
+      ct.loadArray(c.context, Buffer.from(answer.ciphertext, 'base64'));
+      expect(ct.size).toBe(2);
+      expect(Array.from(ct.parmsId.values as unknown as BigUint64Array, (x) => x.toString(16).padStart(16, '0'))).toEqual(published.result.parmsId);
+      expect(ct.scale).toBe(published.result.scale);
+    } finally {
+      ct.delete();
+    }
 
     const d = await dfix('bank', 'decrypt', '--key', file('keys'), '--in', file('answer.json'), '--json');
     expect(d.code).toBe(0);

@@ -96,6 +96,9 @@ describe('GET /v1/encryption/parameters', () => {
     expect(Math.abs(Math.log2(p.json.result.scale) - policy.scaleBits)).toBeLessThan(1e-3);
     expect((await app.inject({ method: 'GET', url: '/v1/encryption/parameters' })).statusCode).toBe(401);
     expect((await call('GET', '/v1/encryption/parameters', 'bank')).status).toBe(200);
+    const api = await app.inject({ method: 'GET', url: '/openapi.json' });
+    expect(api.statusCode).toBe(200);
+    expect(JSON.parse(api.body).paths['/v1/encryption/parameters'].get.responses['200']).toBeDefined();
   });
 });
 

@@ -78,7 +78,8 @@ const digest = (b: Uint8Array) => `sha256:${createHash('sha256').update(b).diges
 async function keygen(argv: readonly string[], io: Io): Promise<number> {
   const { flags, positionals } = parseArgs(argv, { out: 'string', params: 'string' });
   if (flags.help) return printHelp(io, 'bank keygen');
-  if (positionals.length || flags.out === undefined) throw cliError(flags.out === undefined ? 'CLI_BAD_FLAG' : 'CLI_BAD_ARGUMENT', { detail: '--out' });
+  if (positionals.length) throw cliError('CLI_BAD_ARGUMENT');
+  if (flags.out === undefined) throw cliError('CLI_BAD_FLAG', { detail: '--out' });
   const dir = path.resolve(flags.out);
   if (fs.existsSync(path.join(dir, SECRET_KEY_FILE))) throw cliError('BANK_KEYS_EXIST', { detail: flags.out });
   let params: BankParameters;

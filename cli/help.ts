@@ -120,7 +120,7 @@ export const COMMANDS: Record<string, CommandHelp> = {
     about: "encrypt the bank's features: one ciphertext per feature column, slot i = row i",
     flags: [
       ['--key DIR', 'a directory written by dfix bank keygen'],
-      ['--features FILE', "a CSV: one column per bank feature in the model's bankFeatures order (an optional header row), one row per merchant in the order of the run's subjects"],
+      ['--features FILE', "a plain CSV (commas, no quoting): one column per bank feature in the model's bankFeatures order (an optional header row), one row per merchant in the order of the run's subjects"],
       ['--out FILE', 'write { "ciphertexts": [base64...] } here instead of stdout'],
     ],
   },

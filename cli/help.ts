@@ -106,6 +106,52 @@ export const COMMANDS: Record<string, CommandHelp> = {
       '(LEDGER_CHECKPOINT_UNTRUSTED); the conflicting checkpoints are kept in the store.',
     ].join('\n'),
   },
+  'bank keygen': {
+    args: '--out DIR [--params FILE]',
+    about: 'a CKKS key pair for encrypted joint scoring: secret.key (0600, stays here), public.key, parameters.json',
+    flags: [
+      ['--out DIR', 'the key directory (created 0700; refuses one that holds a secret key)'],
+      ['--params FILE', "the server's GET /v1/encryption/parameters answer (default: the policy shipped here)"],
+    ],
+    more: 'Register public.key with POST /v1/keys { "publicKey": base64 }. Never send secret.key or decrypted scores anywhere.',
+  },
+  'bank encrypt': {
+    args: '--key DIR --features FILE.csv [--out FILE.json]',
+    about: "encrypt the bank's features: one ciphertext per feature column, slot i = row i",
+    flags: [
+      ['--key DIR', 'a directory written by dfix bank keygen'],
+      ['--features FILE', "a plain CSV (commas, no quoting): one column per bank feature in the model's bankFeatures order (an optional header row), one row per merchant in the order of the run's subjects"],
+      ['--out FILE', 'write { "ciphertexts": [base64...] } here instead of stdout'],
+    ],
+  },
+  'bank decrypt': {
+    args: '--key DIR --in ANSWER.json [--slots N]',
+    about: 'decrypt an encrypted run answer: one joint score per slot, and which slots were scored',
+    flags: [
+      ['--key DIR', 'a directory written by dfix bank keygen'],
+      ['--in FILE', 'a run answer (JSON with ciphertext, slots, scoredSlots), or a bare ciphertext (base64 or SEAL bytes)'],
+      ['--slots N', "how many slots to print (default: the answer's slots; required for a bare ciphertext)"],
+    ],
+    more: 'Slots not scored decrypt to noise around zero. Decrypted scores must stay with the bank.',
+  },
+  'bank verify-proof': {
+    args: '--answer ANSWER.json [--checkpoint-key FILE] [--store DIR] [--url URL --key-file FILE] [--entry FILE]',
+    about: "check a run answer's ledger bundle: the checkpoint signature and the inclusion proof; exit 0 valid, 1 invalid",
+    flags: [
+      ['--answer FILE', 'a run answer with its ledger bundle, or a bare bundle { index, size, leafHash, inclusionProof, checkpoint }'],
+      ['--checkpoint-key FILE', "the log's verifier key (name+keyid+base64; or the JSON of GET /v1/ledger/checkpoint)"],
+      ['--store DIR', 'where a key trusted on first use is pinned (default ./.dfix-bank)'],
+      ['--url URL', "without --checkpoint-key or a pinned key: take the key the server names, on first use, with a warning"],
+      ['--key-file FILE', 'the API key for --url (a file with the key); else $DFIX_API_KEY'],
+      ['--entry FILE', 'the ledger entry (JSON, or an export line { seq, entry }): also check it hashes to the leaf'],
+    ],
+    more: [
+      'Exit 0 when the checkpoint verifies under the key, is of that log (origin = key name), and the leaf',
+      'is included in its tree; 1 with the reason otherwise; 2 for unreadable input. A checkpoint signed',
+      'after a key rotation fails under the old key: check the rotation (dfix ledger verify) and pin the',
+      'new key. For https with a private CA, start with NODE_EXTRA_CA_CERTS=ca.pem.',
+    ].join('\n'),
+  },
   backup: {
     args: '--out DIR',
     about: 'back up vault, state, keys and bootstrap key, online (safe while serving)',
@@ -125,6 +171,7 @@ export const GROUPS: Record<string, string> = {
   data: 'the government data vault',
   model: 'model packages',
   ledger: "the regulator's transparency log",
+  bank: "a bank's side: CKKS keys, encrypted features, decryption, proof checks",
 };
 
 function pad(rows: [string, string][], indent = '  '): string {

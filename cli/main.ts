@@ -2,6 +2,7 @@
 // turns a coded error into one line and an exit code (2 for the caller's mistake).
 import { isAppError } from '../core/errors.js';
 import { cliError } from './errors.js';
+import { bankCommand } from './bank.js';
 import { benchCommand } from './bench.js';
 import { dataCommand } from './data.js';
 import { initCommand } from './init.js';
@@ -37,6 +38,8 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
         return await ledgerCommand(rest, io);
       case 'bench':
         return await benchCommand(rest, io);
+      case 'bank':
+        return await bankCommand(rest, io);
       case 'backup':
         return await backupCommand(rest, io);
       case 'restore':

@@ -24,9 +24,56 @@ export class BankKeys {
     return new BankKeys(c, keygen, keygen.secretKey(), keygen.createPublicKey());
   }
 
+  /**
+   * Keys saved earlier (`saveSecretKey`, `publicKey`): SEAL's own serialisation. Bytes that
+   * do not load under these parameters are ENCRYPTION_KEY_INVALID.
+   */
+  static async load(params: CkksParameters, secretKey: Uint8Array, publicKey?: Uint8Array): Promise<BankKeys> {
+    const c = await ckks(params);
+    const secret = c.seal.SecretKey();
+    try {
+      secret.loadArray(c.context, secretKey);
+    } catch {
+      secret.delete();
+      throw encryptionError('ENCRYPTION_KEY_INVALID');
+    }
+    const keygen = c.seal.KeyGenerator(c.context, secret);
+    let pub: PublicKey;
+    if (publicKey) {
+      pub = c.seal.PublicKey();
+      try {
+        pub.loadArray(c.context, publicKey);
+      } catch {
+        pub.delete();
+        keygen.delete();
+        secret.delete();
+        throw encryptionError('ENCRYPTION_KEY_INVALID');
+      }
+    } else pub = keygen.createPublicKey();
+    return new BankKeys(c, keygen, secret, pub);
+  }
+
   /** The public key, as bytes for the platform. */
   publicKey(): Uint8Array {
     return this.pub.saveArray();
+  }
+
+  /**
+   * A fresh public key in SEAL's seeded form (half the bytes: the uniform half of the key
+   * is replaced by its PRNG seed); SEAL expands it when loading.
+   */
+  seededPublicKey(): Uint8Array {
+    const ser = this.keygen.createPublicKeySerializable();
+    try {
+      return ser.saveArray();
+    } finally {
+      ser.delete();
+    }
+  }
+
+  /** The secret key in SEAL's serialisation: for the bank's own storage, never for the platform. */
+  saveSecretKey(): Uint8Array {
+    return this.secret.saveArray();
   }
 
   /** One seeded ciphertext per feature; features[j][i] is feature j of merchant i. */
@@ -61,7 +108,11 @@ export class BankKeys {
     const decryptor = seal.Decryptor(context, this.secret);
     const encoder = seal.CKKSEncoder(context);
     try {
-      ct.loadArray(context, result);
+      try {
+        ct.loadArray(context, result);
+      } catch {
+        throw encryptionError('ENCRYPTION_CIPHERTEXT_INVALID');
+      }
       const plain = decryptor.decrypt(ct) as ReturnType<typeof seal.PlainText>;
       const values = encoder.decode(plain) as Float64Array;
       plain.delete();

@@ -307,6 +307,33 @@ export class Vault {
     return { data, fields: [...fields], subjects: order };
   }
 
+  private atoms: Int32Array | null = null;
+
+  /**
+   * Merchants per "atom": one combination of the S1 segment categories (industry, district,
+   * size band, registration-year band), indexed as budget.ts's atomsOf does. Public counts.
+   */
+  atomSizes(): Int32Array {
+    if (this.atoms) return this.atoms;
+    const keys = Object.keys(SEGMENT_KEYS) as SegmentKey[];
+    const fields = keys.map((k) => this.fieldList.find((f) => f.name === SEGMENT_KEYS[k]) as Field);
+    const radix = fields.map((f) => f.categories?.length ?? 1);
+    const sizes = new Int32Array(radix.reduce((a, b) => a * b, 1));
+    const cols = fields.map((f) => this.colOf.get(f.name) as number);
+    const total = this.info.subjects;
+    for (let c = 0; c * CHUNK < total; c++) {
+      const values = cols.map((col) => this.chunkValues(col, c));
+      const len = Math.min(CHUNK, total - c * CHUNK);
+      for (let i = 0; i < len; i++) {
+        let atom = 0;
+        for (let j = 0; j < values.length; j++) atom = atom * (radix[j] as number) + ((values[j] as Float64Array)[i] as number);
+        (sizes[atom] as number)++;
+      }
+    }
+    this.atoms = sizes;
+    return sizes;
+  }
+
   /** Vault indexes of the merchants matching every given public predicate, ascending. */
   cohort(predicates: Cohort): Int32Array {
     const tests: { col: number; code: number }[] = [];

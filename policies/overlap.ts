@@ -36,3 +36,24 @@ export function overlapDecision(cohort: Int32Array, earlier: Iterable<Int32Array
   }
   return { rule: 'overlap:min-difference', status: 'PASS', action: 'none', params: { minDifference, comparedWithEarlier: Number.isFinite(closest) } };
 }
+
+/**
+ * The same rule when cohorts are unions of public "atoms" (one combination of S1
+ * categories each): the symmetric difference of two cohorts is the total size of the atoms
+ * in exactly one of them, from public atom sizes. Cost: the atoms, not the merchants, so it
+ * does not grow with the vault or with each release (attack A8: every release stored and
+ * compared a full member list on the server's event loop).
+ */
+export function overlapByAtoms(atoms: readonly number[], earlier: Iterable<readonly number[]>, sizes: ArrayLike<number>, minDifference: number): Decision {
+  const mine = new Set(atoms);
+  let compared = false;
+  for (const e of earlier) {
+    const theirs = new Set(e);
+    let diff = 0;
+    for (const a of mine) if (!theirs.has(a)) diff += sizes[a] ?? 0;
+    for (const a of theirs) if (!mine.has(a)) diff += sizes[a] ?? 0;
+    if (diff > 0 && diff < minDifference) return { rule: 'overlap:min-difference', status: 'FAIL', action: 'deny', params: { minDifference } };
+    if (diff > 0) compared = true;
+  }
+  return { rule: 'overlap:min-difference', status: 'PASS', action: 'none', params: { minDifference, comparedWithEarlier: compared } };
+}

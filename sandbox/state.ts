@@ -20,7 +20,7 @@ CREATE TABLE IF NOT EXISTS cohorts (org TEXT NOT NULL, dataset TEXT NOT NULL, me
 CREATE TABLE IF NOT EXISTS bank_keys (id TEXT PRIMARY KEY, bank TEXT NOT NULL REFERENCES orgs(id), key BLOB NOT NULL, digest TEXT NOT NULL, created_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS spend (entity TEXT NOT NULL, lineage TEXT NOT NULL, spent INTEGER NOT NULL, PRIMARY KEY (entity, lineage));
 CREATE TABLE IF NOT EXISTS merchant_spend (lineage TEXT NOT NULL, atom INTEGER NOT NULL, spent INTEGER NOT NULL, PRIMARY KEY (lineage, atom));
-CREATE TABLE IF NOT EXISTS released_cohorts (entity TEXT NOT NULL, lineage TEXT NOT NULL, members BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS released_cohorts (entity TEXT NOT NULL, lineage TEXT NOT NULL, atoms TEXT NOT NULL, PRIMARY KEY (entity, lineage, atoms));
 CREATE TABLE IF NOT EXISTS model_failures (model TEXT NOT NULL, run TEXT NOT NULL, code TEXT NOT NULL, at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS encrypted_quota (bank TEXT NOT NULL, subject TEXT NOT NULL, model TEXT NOT NULL, day TEXT NOT NULL, run TEXT NOT NULL, PRIMARY KEY (bank, subject, model, day));
 CREATE INDEX IF NOT EXISTS runs_by_status ON runs (status);

@@ -57,23 +57,24 @@ function at(n: { loc?: { start: { line: number; column: number } } | null } | nu
   return { line: n?.loc?.start.line ?? 0, column: (n?.loc?.start.column ?? 0) + 1 };
 }
 
-/** Folds a computed key made of string/number literals, template literals and `+`; undefined when it cannot. */
-function fold(n: AnyNode): string | undefined {
+/** Folds a computed key made of string/number literals, template literals, `+` and names bound to literals; undefined when it cannot. */
+function fold(n: AnyNode, constants?: ReadonlyMap<string, string | null>): string | undefined {
   if (n.type === 'Literal') return typeof n.value === 'string' || typeof n.value === 'number' ? String(n.value) : undefined;
+  if (n.type === 'Identifier') return constants?.get(n.name as string) ?? undefined;
   if (n.type === 'TemplateLiteral') {
     const quasis = n.quasis as { value: { cooked: string } }[];
     const exprs = n.expressions as AnyNode[];
     let s = quasis[0]?.value.cooked ?? '';
     for (let i = 0; i < exprs.length; i++) {
-      const v = fold(exprs[i] as AnyNode);
+      const v = fold(exprs[i] as AnyNode, constants);
       if (v === undefined) return undefined;
       s += v + (quasis[i + 1]?.value.cooked ?? '');
     }
     return s;
   }
   if (n.type === 'BinaryExpression' && n.operator === '+') {
-    const l = fold(n.left as AnyNode);
-    const r = fold(n.right as AnyNode);
+    const l = fold(n.left as AnyNode, constants);
+    const r = fold(n.right as AnyNode, constants);
     return l === undefined || r === undefined ? undefined : l + r;
   }
   return undefined;
@@ -121,8 +122,38 @@ function walk(node: AnyNode, visit: (n: AnyNode, parent: AnyNode | null) => void
   }
 }
 
-/** Every finding of the discipline in `source`, in source order. */
+/** Deeper than this, a syntax tree is refused (a 30,000-deep member chain overflowed the walk: attack A6). */
+export const MAX_AST_DEPTH = 400;
+
+/** Every finding of the discipline in `source`, in source order; never throws. */
 export function checkPurity(source: string): Finding[] {
+  try {
+    return check(source);
+  } catch {
+    return [{ rule: 'parse', line: 0, column: 0, message: `the module is nested deeper than the checker reads (${MAX_AST_DEPTH} levels)`, severity: 'fail' }];
+  }
+}
+
+/** The depth of the deepest node, without recursion. */
+function depthOf(root: AnyNode): number {
+  let max = 0;
+  const stack: [AnyNode, number][] = [[root, 1]];
+  while (stack.length) {
+    const [n, d] = stack.pop() as [AnyNode, number];
+    if (d > max) max = d;
+    if (max > MAX_AST_DEPTH) return max;
+    for (const key of Object.keys(n)) {
+      if (key === 'loc' || key === 'start' || key === 'end' || key === 'range') continue;
+      const v = n[key];
+      if (Array.isArray(v)) {
+        for (const c of v) if (c && typeof c === 'object' && typeof (c as AnyNode).type === 'string') stack.push([c as AnyNode, d + 1]);
+      } else if (v && typeof v === 'object' && typeof (v as AnyNode).type === 'string') stack.push([v as AnyNode, d + 1]);
+    }
+  }
+  return max;
+}
+
+function check(source: string): Finding[] {
   let program: AnyNode;
   try {
     program = parse(source, { ecmaVersion: 2022, sourceType: 'module', locations: true, ranges: true }) as unknown as AnyNode;
@@ -132,6 +163,20 @@ export function checkPurity(source: string): Finding[] {
   }
   const out: Finding[] = [];
   const add = (rule: PurityRule, n: AnyNode | null, message: string, severity: Finding['severity'] = 'fail') => out.push({ rule, ...at(n as never), message, severity });
+  if (depthOf(program) > MAX_AST_DEPTH) {
+    add('parse', program, `the module is nested deeper than ${MAX_AST_DEPTH} levels`);
+    return out;
+  }
+  // R8 (attack A7): names bound to a string literal anywhere (const C = 'constructor') are
+  // folded like literals when they index a property
+  const constants = new Map<string, string | null>();
+  walk(program, (n) => {
+    if (n.type !== 'VariableDeclarator' || (n.id as AnyNode).type !== 'Identifier') return;
+    const name = (n.id as AnyNode).name as string;
+    const init = n.init as AnyNode | null;
+    const v = init ? fold(init, constants) : undefined;
+    constants.set(name, constants.has(name) && constants.get(name) !== v ? null : (v ?? null));
+  });
 
   // R1, R2, R3: the shape of the top level
   for (const stmt of program.body as AnyNode[]) {
@@ -184,7 +229,7 @@ export function checkPurity(source: string): Finding[] {
         return add('R6', n, 'try/catch/finally');
       case 'MemberExpression': {
         const p = n.property as AnyNode;
-        const name = !n.computed ? (p.name as string) : fold(p);
+        const name = !n.computed ? (p.name as string) : fold(p, constants);
         if (name !== undefined && FORBIDDEN_PROPERTIES.has(name)) add('R8', n, `access to .${name}`);
         else if (n.computed && name === undefined && stringy(p)) add('R8', n, 'a property name computed from strings: cannot tell which', 'cannot-tell');
         return;

@@ -11,7 +11,7 @@ import type { Projection } from '../../datasets/store.js';
 import { costMicros, releaseAggregate, STATISTICS, type Statistic } from '../../policies/aggregates.js';
 import { denied, type Decision } from '../../policies/decision.js';
 import { primarySuppression } from '../../policies/disclosure.js';
-import { overlapDecision } from '../../policies/overlap.js';
+import { overlapByAtoms } from '../../policies/overlap.js';
 import { isAppError } from '../../core/errors.js';
 import { atomsOf, budgetDecisions, debit, entityOf } from '../budget.js';
 import { platformError } from '../errors.js';
@@ -78,10 +78,9 @@ export async function runAggregate(ctx: RunCtx, org: Org, req: AggregateRequest)
   const planned: Decision[] = [];
   const small = primarySuppression({ count: cohort.length }, policy.disclosure);
   planned.push({ rule: 'sdc:k-min', status: small ? 'FAIL' : 'PASS', action: small ? 'deny' : 'none', params: { kMin: policy.disclosure.kMin, scope: 'cohort', appliedTo: 'public' } });
-  const released = (stmt(ctx.db, 'SELECT members FROM released_cohorts WHERE entity = ? AND lineage = ?').pluck().all(entity, info.lineage) as Buffer[]).map(
-    (b) => new Int32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)),
-  );
-  planned.push(overlapDecision(cohort, released, policy.overlap.minDifference));
+  // each distinct released cohort is kept once, as its atoms; sizes per atom are public
+  const released = (stmt(ctx.db, 'SELECT atoms FROM released_cohorts WHERE entity = ? AND lineage = ?').pluck().all(entity, info.lineage) as string[]).map((a) => JSON.parse(a) as number[]);
+  planned.push(overlapByAtoms(atoms, released, ctx.vault.atomSizes(), policy.overlap.minDifference));
   planned.push(...budgetDecisions(ctx, org, info.lineage, atoms, cost));
 
   const runId = newId('run');
@@ -147,7 +146,7 @@ export async function runAggregate(ctx: RunCtx, org: Org, req: AggregateRequest)
     const release = releaseAggregate({ statistics, scores, contract, policy, ...(labels ? { labels } : {}), ...(segments ? { segments } : {}), ...(ctx.noise ? { noise: ctx.noise } : {}) });
     const decisions = [...planned, ...release.decisions];
     await finish(ctx, { ...base, status: 'released', decisions, result: release.result }, () => {
-      stmt(ctx.db, 'INSERT INTO released_cohorts (entity, lineage, members) VALUES (?, ?, ?)').run(entity, info.lineage, Buffer.from(cohort.buffer, cohort.byteOffset, cohort.byteLength));
+      stmt(ctx.db, 'INSERT OR IGNORE INTO released_cohorts (entity, lineage, atoms) VALUES (?, ?, ?)').run(entity, info.lineage, JSON.stringify([...atoms].sort((a, b) => a - b)));
       ctx.ledger.append('run.executed', 'platform', { run: runId, resources: { rows: cohort.length, fields: manifest.inputs.length }, substituted: { ...substituted } });
       return ctx.ledger.append('run.released', 'platform', { run: runId, output: digestOf(release.result), decisions: compact(decisions), budget: cost }).seq;
     });

@@ -134,6 +134,22 @@ describe('aggregate runs', () => {
     expect(spent(w).spentMicros - before).toBe(w.platform.ctx.policy.policy.privacy.epsilonMicros.meanScore);
   });
 
+  it('overlap from public atom sizes equals the symmetric difference of the members (attack A8: no member lists stored)', async () => {
+    const { atomsOf } = await import('../../sandbox/budget.js');
+    const { overlapByAtoms } = await import('../../policies/overlap.js');
+    const v = w.platform.ctx.vault;
+    const cohorts = [{}, { district: 'loufeng' }, { industry: 'F' }, { industry: 'F', sizeBand: 'micro' }, { district: 'xietang', regYearBand: '2015-2019' }, { industry: 'H', district: 'weiting' }];
+    for (const a of cohorts) {
+      for (const b of cohorts) {
+        const exact = symmetricDifference(v.cohort(a), v.cohort(b));
+        for (const min of [exact, exact + 1]) {
+          const byAtoms = overlapByAtoms(atomsOf(a), [atomsOf(b)], v.atomSizes(), min);
+          expect(byAtoms.status, JSON.stringify([a, b, min])).toBe(overlapDecision(v.cohort(a), [v.cohort(b)], min).status);
+        }
+      }
+    }
+  });
+
   it('unit: overlap control allows 0 or at least 10 merchants of difference', () => {
     const a = Int32Array.from({ length: 50 }, (_, i) => i);
     expect(overlapDecision(a, [a], 10).status).toBe('PASS');

@@ -123,6 +123,11 @@ describe('static layer: what the runtime could not stop is refused at the door',
     'a computed constructor name': ['R8', `export function score(row) { const F = (() => 0)['constr' + 'uctor']; return { score: 300 }; }`],
     'a template-literal constructor name': ['R8', 'export function score(row) { const F = [][`con${"struc"}tor`]; return { score: 300 }; }'],
     'a regular expression at the top level': ['R3', `const R = /x/g;\nexport function score(row) { return { score: R.test('x') ? 300 : 310 }; }`],
+    // attack A7: a property name held in a constant
+    'a constructor name held in a const': ['R8', `export function score(row) { const C = 'constr' + 'uctor'; const F = (() => 0)[C]; return { score: 300 }; }`],
+    // attack A6: a member chain 30,000 deep overflowed the checker (a 500 on submission)
+    'a member chain 30,000 deep': ['parse', `export function score(row) { const x = row; return { score: 300, r: x${'.a'.repeat(30000)} }; }`],
+    'a call chain 30,000 deep': ['parse', `export function score(row) { const x = row; return { score: 300, r: x${'()'.repeat(30000)} }; }`],
   };
   it.each(Object.entries(cases))('%s', (_, [rule, source]) => {
     expect(fails(source)).toContain(rule);

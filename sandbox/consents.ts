@@ -32,6 +32,10 @@ export function recordConsent(ctx: Ctx, channel: Org, c: z.infer<typeof consentS
   if (Date.parse(c.expiresAt) <= ctx.now().getTime()) throw platformError('CONSENT_STATE', { detail: 'expiresAt' });
   const id = newId('cns');
   ctx.db.transaction(() => {
+    // A merchant's consents come from one channel: the first that records one for it (attack
+    // A3: any admitted channel could record consent for any merchant, for a colluding bank).
+    stmt(ctx.db, 'INSERT OR IGNORE INTO merchant_channels (subject, channel, since) VALUES (?, ?, ?)').run(c.subject, channel.id, ctx.now().toISOString());
+    if (stmt(ctx.db, 'SELECT channel FROM merchant_channels WHERE subject = ?').pluck().get(c.subject) !== channel.id) throw platformError('CONSENT_CHANNEL_MISMATCH');
     ctx.db
       .prepare('INSERT INTO consents (id, subject, bank, purpose, model, channel, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
       .run(id, c.subject, c.bank, c.purpose, c.modelId ?? null, channel.id, c.expiresAt, ctx.now().toISOString());

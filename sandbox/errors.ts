@@ -17,6 +17,7 @@ export const PLATFORM_ERRORS = defineErrors({
   ACCESS_TERMS_REQUIRED: { kind: 'conflict', message: 'Granting access to a model with bank-held features requires accepting that a bank can solve for their weights.' },
   ACCESS_NOT_GRANTED: { kind: 'forbidden', message: 'No granted access to this model for this purpose.' },
   CONSENT_UNKNOWN: { kind: 'not_found', message: 'No such consent.' },
+  CONSENT_CHANNEL_MISMATCH: { kind: 'forbidden', message: 'Consents for this merchant are recorded by another channel.' },
   CONSENT_STATE: { kind: 'conflict', message: 'The consent is already revoked.' },
   SUBJECT_INVALID: { kind: 'invalid', message: 'A subject is not a valid unified social credit code.' },
   RUN_UNKNOWN: { kind: 'not_found', message: 'No such run.' },

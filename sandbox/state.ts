@@ -24,6 +24,7 @@ CREATE TABLE IF NOT EXISTS released_cohorts (entity TEXT NOT NULL, lineage TEXT 
 CREATE TABLE IF NOT EXISTS model_failures (model TEXT NOT NULL, run TEXT NOT NULL, code TEXT NOT NULL, at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS encrypted_quota (bank TEXT NOT NULL, subject TEXT NOT NULL, model TEXT NOT NULL, day TEXT NOT NULL, run TEXT NOT NULL, PRIMARY KEY (bank, subject, model, day));
 CREATE INDEX IF NOT EXISTS runs_by_status ON runs (status);
+CREATE TABLE IF NOT EXISTS merchant_channels (subject TEXT PRIMARY KEY, channel TEXT NOT NULL, since TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS subject_results (bank TEXT NOT NULL, subject TEXT NOT NULL, model TEXT NOT NULL, day TEXT NOT NULL, result TEXT NOT NULL,
   PRIMARY KEY (bank, subject, model, day));
 -- keyset pages of the list routes (sandbox/lists.ts): newest first, per owner

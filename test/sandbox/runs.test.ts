@@ -179,6 +179,14 @@ describe('subjects runs and access', () => {
     expect(shape(r1)).toEqual(shape(r2));
   });
 
+  it('take consents for a merchant from one channel only (attack A3: a rogue channel for a colluding bank)', async () => {
+    const ctx = w.platform.ctx;
+    const [m] = codes(1, 700);
+    consent(m!);
+    const rogue = authenticate(ctx, admitOrg(ctx, w.regulator, applyOrg(ctx, { name: 'rogue channel', kind: 'channel', uscc: strangerUscc(34) }).id).apiKey);
+    expect(() => recordConsent(ctx, rogue, { subject: m!, bank: w.bank.id, purpose: w.accessPurpose, expiresAt: '2099-01-01T00:00:00Z' })).toThrow(expect.objectContaining({ code: 'CONSENT_CHANNEL_MISMATCH' }));
+  });
+
   it('ignore expired and revoked consents, and consents for another purpose or model', async () => {
     const [a, b, c, d] = codes(4, 200);
     const past = new Date(Date.now() + 50).toISOString();

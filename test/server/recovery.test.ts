@@ -76,13 +76,16 @@ describe('recovery after kill -9', () => {
       ...['loufeng', 'xietang', 'weiting'].map((d) => post({ mode: 'aggregate', modelId: model, cohort: { district: d }, statistics: ['meanScore'] }, keys.fintech as string)),
     ];
     await new Promise((r) => setTimeout(r, 150));
+    const exited = new Promise((r) => first.child.once('exit', r));
     first.child.kill('SIGKILL');
     await Promise.all(burst);
-    await new Promise((r) => first.child.once('exit', r));
+    await exited;
 
     const config = resolveConfig({ dataDir: dir }, {});
     const db = openDatabase(config.statePath, { readonly: true });
     const open = db.prepare("SELECT count(*) FROM runs WHERE status = 'running'").pluck().get() as number;
+    // the kill came while runs were in flight (held to their public times)
+    expect(open).toBeGreaterThan(0);
     db.close();
 
     const second = await start();
@@ -98,8 +101,9 @@ describe('recovery after kill -9', () => {
       const live = await fetch(`${second.url}/v1/runs`, { method: 'POST', headers: { authorization: `Bearer ${keys.bank}`, 'content-type': 'application/json' }, body: JSON.stringify({ mode: 'subjects', modelId: model, subjects: [merchants[59]], purpose: 'credit-assessment' }) });
       expect(((await live.json()) as { status: string }).status).toBe('released');
     } finally {
+      const gone = new Promise((r) => second.child.once('exit', r));
       second.child.kill('SIGTERM');
-      await new Promise((r) => second.child.once('exit', r));
+      await gone;
     }
     const p = await Platform.open(resolveConfig({ dataDir: dir }, {}));
     try {

@@ -3,7 +3,7 @@
 // that a model may run (approved, not expired, unchanged since approval).
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { MAX_MODEL_FILE_BYTES } from '../core/limits.js';
+import { MAX_MODEL_FILE_BYTES, REASON_SLOTS } from '../core/limits.js';
 import { stmt } from '../core/sqlite.js';
 import type { Manifest } from '../models/manifest.schema.js';
 import { modelDigest, parseManifest } from '../models/package.js';
@@ -43,6 +43,30 @@ export function publicCard(row: ModelRow) {
     status: row.status,
     manifest: { ...manifest, ...(bankFeatures ? { bankFeatures: bankFeatures.map((f) => ({ name: f.name })) } : {}) },
     approval: row.expires_at ? { policy: row.policy, expiresAt: row.expires_at } : null,
+    disclosure: disclosureOf(m),
+  };
+}
+
+/**
+ * What a bank can learn about one merchant from this model, stated on its card: the
+ * capacity of one answer (a lattice value and a set of at most REASON_SLOTS declared
+ * codes), given once per merchant per bank per day.
+ */
+export function disclosureOf(m: Manifest & { bankFeatures?: unknown[] }) {
+  const values = Math.floor((m.output.score.max - m.output.score.min) / m.output.score.step) + 1;
+  const codes = m.output.reasons.length;
+  let sets = 0;
+  for (let k = 0, c = 1; k <= Math.min(REASON_SLOTS, codes); k++) {
+    sets += c;
+    c = (c * (codes - k)) / (k + 1);
+  }
+  const bits = Math.round((Math.log2(values) + Math.log2(sets)) * 10) / 10;
+  return {
+    bitsPerMerchantPerBankPerDay: bits,
+    explanation: `at most ${bits} bits per merchant per bank per day: one of ${values} scores and one set of at most ${Math.min(REASON_SLOTS, codes)} of ${codes} reason codes, one fresh answer a day`,
+    ...(m.bankFeatures && m.bankFeatures.length > 0
+      ? { encryptedWeights: 'a bank can solve for the weights of its own features with one encrypted query per merchant; the provider accepts this when it grants access' }
+      : {}),
   };
 }
 

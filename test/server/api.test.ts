@@ -94,6 +94,8 @@ describe('every route of API.md', () => {
     const card = await call('GET', `/v1/models/${ids.model}`, 'bank');
     expect(card.json.source).toBeUndefined();
     expect(card.json.report).toBeUndefined();
+    // what a bank can learn per merchant, on the card: log2(61) + log2(sum of C(11, k), k <= 4) = 5.93 + 9.13
+    expect(card.json.disclosure).toMatchObject({ bitsPerMerchantPerBankPerDay: 15.1 });
     expect((await call('GET', `/v1/models/${ids.model}`, 'fintech')).json.manifest.inputs).toHaveLength(11);
     expect((await call('GET', '/v1/catalog?tag=inclusive-finance', 'channel')).json.map((c: { id: string }) => c.id)).toContain(ids.model);
 

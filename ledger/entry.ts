@@ -78,13 +78,14 @@ function checkValue(v: unknown, depth: number): boolean {
 }
 
 /** Builds the entry and its leaf bytes; throws LEDGER_ENTRY_INVALID when a rule is broken. */
-export function makeEntry(type: EntryType, actor: string, at: string, prev: string, fields: EntryFields): { entry: Entry; bytes: Buffer } {
+/** `nonce` is random unless given (test vectors give a fixed one, to be reproducible). */
+export function makeEntry(type: EntryType, actor: string, at: string, prev: string, fields: EntryFields, nonce: string = randomBytes(16).toString('base64url')): { entry: Entry; bytes: Buffer } {
   for (const k of Object.keys(fields)) if (ENVELOPE.has(k)) throw ledgerError('LEDGER_ENTRY_INVALID', { detail: k });
   for (const k of ENTRY_FIELDS[type]) if (!(k in fields)) throw ledgerError('LEDGER_ENTRY_INVALID', { detail: `${type}.${k}` });
   // 128 random bits in every entry: an inclusion proof shows neighbouring leaf hashes to any
   // admitted organisation, and without the nonce an entry with few unknowns (a run id, a
   // time, small counts) could be found from its hash by trying candidates.
-  const entry: Entry = { v: ENTRY_VERSION, type, at, actor, prev, nonce: randomBytes(16).toString('base64url'), ...fields };
+  const entry: Entry = { v: ENTRY_VERSION, type, at, actor, prev, nonce, ...fields };
   if (!checkValue(entry, 0) || actor.length > 128) throw ledgerError('LEDGER_ENTRY_INVALID', { detail: type });
   const bytes = Buffer.from(canonicalize(entry), 'utf8');
   if (bytes.length > MAX_ENTRY_BYTES) throw ledgerError('LEDGER_ENTRY_INVALID', { detail: `${type} too large` });

@@ -30,14 +30,16 @@ describe('dfix model', () => {
     }
   });
 
-  it('try prints only the code when the model misbehaves', async () => {
+  it('try gives the code and, on dummy data only, the model’s own error with its line and stack', async () => {
     const pkg = path.join(dir, 'bad');
     fs.mkdirSync(pkg);
     fs.copyFileSync(path.join(REFERENCE, 'manifest.json'), path.join(pkg, 'manifest.json'));
-    fs.writeFileSync(path.join(pkg, 'model.js'), 'export function score(row) { throw "leak " + row.business_age_months; }');
+    fs.writeFileSync(path.join(pkg, 'model.js'), 'export function score(row) {\n  const o = row.business_age_months > -1 ? null : row;\n  return { score: o.x };\n}\n');
     const io = capture();
     expect(await run(['model', 'try', pkg, '--json', '--mode', 'cohort'], io)).toBe(1);
-    expect(JSON.parse(io.stdout.join(''))).toEqual({ ok: false, error: { code: 'SANDBOX_MODEL_ERROR' } });
+    const out = JSON.parse(io.stdout.join('')) as { ok: boolean; error: { code: string; message: string; line: number; column: number; stack: string } };
+    expect(out).toMatchObject({ ok: false, error: { code: 'SANDBOX_MODEL_ERROR', line: 3, column: 21, message: "Cannot read properties of null (reading 'x')" } });
+    expect(out.error.stack).toContain('at score (model.js:3:21)');
   });
 
   it('check passes the reference model and fails one reading an S4 field, with the reason', async () => {

@@ -85,7 +85,7 @@ beforeAll(async () => {
   ids.subject0 = merchants[0] as string;
 
   // A real aggregate run of fintech A: answered 202 now, available later.
-  const posted = await call('POST', '/v1/runs', 'fintechA', { mode: 'aggregate', modelId: ids.model, cohort: { district: 'xietang' }, statistics: ['count'] });
+  const posted = await call('POST', '/v1/runs', 'fintechA', { mode: 'aggregate', modelId: ids.model, cohort: { district: 'xietang' }, statistics: ['meanScore'] });
   expect(posted.status).toBe(202);
   ids.realRun = posted.json.runId;
 

@@ -117,7 +117,7 @@ export async function benchAttack(ctx: BenchContext): Promise<Figure[]> {
     const failed = Object.entries(attacked.statuses).filter(([k]) => k !== 'released').reduce((n, [, v]) => n + v, 0);
     return [
       figure('sandbox.attack.bank-runs-failed', failed, 'runs', null, `${attacked.n} one-merchant bank runs by 32 clients over ${seconds} s while a crash package was submitted ${submissions} times, every 2 s (vetting outcomes so far: ${JSON.stringify(codes)}${answered ? '' : '; the rest still queued in the vetting lane'}); statuses ${JSON.stringify(attacked.statuses)}; target 0`),
-      figure('sandbox.attack.bank-p99', attacked.p99, 'ms', quiet.p99, `p99 of the bank runs under attack; baseline: the same load without it (${quiet.n} runs); each answer is held to its public time (80 ms + 4 ms per merchant)`),
+      figure('sandbox.attack.bank-p99', attacked.p99, 'ms', quiet.p99, `p99 of the bank runs under attack; baseline: the same load without it (${quiet.n} runs); each answer is held to its public time (policy timing: subjectsBaseMs + subjectsPerSubjectMs per merchant)`),
       figure('sandbox.attack.vetting-peak-rss', peak, 'MiB', ADDRESS_SPACE_BYTES / 1024 ** 2, 'peak resident memory of the vetting process seen during the attack; baseline: its address-space cap'),
     ];
   } finally {

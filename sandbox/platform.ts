@@ -42,6 +42,8 @@ export interface PlatformOptions {
   executor?: Executor;
   /** How model code is confined when the platform starts its own executor (default 'os'). */
   confinement?: ConfinementMode;
+  /** Executor events: which limit ended a process, restarts, unresponsive processes. */
+  onEvent?: (event: string, data: Record<string, unknown>) => void;
   now?: () => Date;
   policy?: LoadedPolicy;
 }
@@ -70,7 +72,7 @@ export class Platform {
     const vault = Vault.open(config.vaultPath);
     const state = openPlatformState(config);
     migrate(state.db);
-    const executor = options.executor ?? (await Executor.start({ confinement: options.confinement ?? config.confinement }));
+    const executor = options.executor ?? (await Executor.start({ confinement: options.confinement ?? config.confinement, ...(options.onEvent ? { onEvent: options.onEvent } : {}) }));
     const ctx: RunCtx = {
       db: state.db,
       ledger: state.ledger,

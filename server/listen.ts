@@ -14,7 +14,8 @@ export interface Running {
 
 export async function serve(config: Config, options: { quiet?: boolean; server?: Omit<ServerDeps, 'platform' | 'logger'> } = {}): Promise<Running> {
   const logger = createLogger({ level: options.quiet ? 'warn' : config.logLevel }, { service: 'dfix' });
-  const platform = await Platform.open(config);
+  // which OS or executor limit ended a model-running process, and restarts: for the operator
+  const platform = await Platform.open(config, { onEvent: (event, data) => logger.warn({ event, ...data }, 'executor') });
   const app = await build({ platform, logger, ...options.server });
   const address = await app.listen({ host: config.host, port: config.port });
   const tick = setInterval(() => {

@@ -49,7 +49,7 @@ export async function benchRuns(ctx: BenchContext): Promise<Figure[]> {
     const regulator = authenticate(c, (JSON.parse(fs.readFileSync(platform.bootstrapFile, 'utf8')) as { apiKey: string }).apiKey);
     const { mult, add } = usccMixer(7);
     const org = (kind: 'fintech' | 'bank' | 'channel', i: number) => {
-      const { apiKey } = admitOrg(c, regulator, applyOrg(c, { name: kind, kind, uscc: usccFor(i, 'MZ', '1', mult, add) }).id);
+      const { apiKey } = admitOrg(c, regulator, applyOrg(c, { name: kind, kind, uscc: usccFor(i, 'MW', '1', mult, add) }).id);
       return { org: authenticate(c, apiKey), key: apiKey };
     };
     const fintech = org('fintech', 1);
@@ -92,7 +92,7 @@ export async function benchRuns(ctx: BenchContext): Promise<Figure[]> {
       releaseAggregate({ statistics: ['backtest', 'count', 'meanScore', 'histogram'], scores, contract, policy: c.policy.policy, labels });
     });
     figures.push(
-      figure(`runs.aggregate-backtest.${n}`, endToEnd, 'ms', policyMs, `request to answer over HTTP (projection, two hardened sandboxes, release, record; the answer is held to its public availability time, ${availableAfter.toFixed(0)} ms after the request); baseline: the release policy alone; target under 10000 ms at 1,000,000`),
+      figure(`runs.aggregate-backtest.${n}`, endToEnd, 'ms', policyMs, `request to answer over HTTP (projection, the hardened sandbox of the aggregate lane, release, record; the answer is held to its public availability time, ${availableAfter.toFixed(0)} ms after the request); baseline: the release policy alone; target under 10000 ms at 1,000,000`),
     );
     health.sort((a, b) => a - b);
     const p99 = health[Math.min(health.length - 1, Math.floor(health.length * 0.99))] as number;

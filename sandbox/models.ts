@@ -12,7 +12,7 @@ import { catalog as fieldCatalog } from '../datasets/catalog.js';
 import type { Ctx } from './context.js';
 import { platformError } from './errors.js';
 import { requireKind } from './orgs.js';
-import { newId, type ModelRow, type Org } from './state.js';
+import { modelRow, newId, type ModelRow, type Org } from './state.js';
 import { vetPackage } from './vetting.js';
 
 const sha = (s: string) => `sha256:${createHash('sha256').update(s).digest('hex')}`;
@@ -27,9 +27,9 @@ export interface Approval {
 }
 
 export function rowOf(ctx: Ctx, id: string): ModelRow {
-  const row = stmt(ctx.db, 'SELECT * FROM models WHERE id = ?').get(id) as ModelRow | undefined;
-  if (!row) throw platformError('MODEL_UNKNOWN');
-  return row;
+  const raw = stmt(ctx.db, 'SELECT * FROM models WHERE id = ?').get(id);
+  if (!raw) throw platformError('MODEL_UNKNOWN');
+  return modelRow(raw);
 }
 
 /** What anyone admitted may see of an approved model: no source, no bank-side weights. */
@@ -159,7 +159,7 @@ export function revokeModel(ctx: Ctx, regulator: Org, id: string, reason: string
 
 export function catalog(ctx: Ctx, tag: string | undefined) {
   const now = ctx.now().toISOString();
-  const rows = stmt(ctx.db, "SELECT * FROM models WHERE status = 'approved' AND expires_at > ? ORDER BY created_at").all(now) as ModelRow[];
+  const rows = stmt(ctx.db, "SELECT * FROM models WHERE status = 'approved' AND expires_at > ? ORDER BY created_at").all(now).map(modelRow);
   return rows.map(publicCard).filter((c) => !tag || (c.manifest.tags ?? []).includes(tag));
 }
 
@@ -214,8 +214,9 @@ function checkedModel(row: ModelRow): Checked {
 
 /** An approved, unexpired, unchanged model, with the module the executor runs for it. */
 export function runnableModel(ctx: Ctx, id: string): { row: ModelRow; manifest: Manifest; module: string; batchModule: string } {
-  const row = stmt(ctx.db, 'SELECT * FROM models WHERE id = ?').get(id) as ModelRow | undefined;
-  if (!row) throw platformError('MODEL_UNKNOWN');
+  const raw = stmt(ctx.db, 'SELECT * FROM models WHERE id = ?').get(id);
+  if (!raw) throw platformError('MODEL_UNKNOWN');
+  const row = modelRow(raw);
   const { manifest, intact, module, batchModule } = checkedModel(row);
   if (row.status !== 'approved' || !row.expires_at || Date.parse(row.expires_at) <= ctx.now().getTime() || !intact || !manifest || module === null || batchModule === null) {
     throw platformError('MODEL_NOT_RUNNABLE');

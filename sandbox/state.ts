@@ -1,4 +1,5 @@
 // The platform's tables. Rows read back are parsed at the door by their users.
+import { z } from 'zod';
 import { randomId } from '../core/random.js';
 import type { Db } from '../core/sqlite.js';
 
@@ -75,6 +76,39 @@ export interface Org {
 }
 
 export type ModelStatus = 'vetted' | 'vetting_failed' | 'approved' | 'rejected' | 'revoked' | 'suspended';
+
+/** A models row as read back from the file: parsed at the door (modelRow), trusted after. */
+export const modelRowSchema = z.object({
+  id: z.string(),
+  provider: z.string(),
+  digest: z.string(),
+  manifest: z.string(),
+  source: z.string(),
+  status: z.enum(['vetted', 'vetting_failed', 'approved', 'rejected', 'revoked', 'suspended']),
+  report: z.string(),
+  approved_digest: z.string().nullable(),
+  policy: z.string().nullable(),
+  expires_at: z.string().nullable(),
+  note: z.string().nullable(),
+  created_at: z.string(),
+  cost_micros: z.number().nullable(),
+});
+
+/** A runs row as read back from the file. */
+export const runRowSchema = z.object({
+  requester: z.string(),
+  mode: z.enum(['aggregate', 'subjects', 'encrypted']),
+  status: z.enum(['running', 'released', 'denied', 'failed', 'interrupted']),
+  record: z.string(),
+  seq: z.number().int().nullable(),
+  created_at: z.string(),
+  available_at: z.string().nullable(),
+});
+
+/** Parses a models row at the door; a row that does not parse is not the platform's (INTERNAL_ERROR). */
+export function modelRow(raw: unknown): ModelRow {
+  return modelRowSchema.parse(raw) as ModelRow;
+}
 
 export interface ModelRow {
   id: string;

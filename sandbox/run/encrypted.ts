@@ -119,11 +119,13 @@ export async function runEncrypted(ctx: RunCtx, bank: Org, req: EncryptedRequest
   const joint = { params, publicKey, ciphertexts, weights: features.map((f) => f.weight), partial, consented, floodingSigma: 0.001 };
   // in the crypto process (off the server's event loop), or in-process where there is none
   const result = ctx.crypto ? await ctx.crypto.run(joint) : await evaluateJoint(joint);
-  await until(availableAt, ctx.now);
   const notScored = consented.filter((c) => !c).length;
   const answer: RunAnswer = { ...base, status: 'released', decisions, notScored, slots: req.subjects.length, scoredSlots: consented, ciphertext: Buffer.from(result).toString('base64') };
-  return (await finish(ctx, answer, () => {
+  const released = (await finish(ctx, answer, () => {
     ctx.ledger.append('run.executed', 'platform', { run: runId, resources: { rows: rows.length, slots: req.subjects.length } });
     return ctx.ledger.append('run.released', 'platform', { run: runId, output: digest(result), inputs: digests, decisions: compact(decisions), budget: 0 }).seq;
   })) as RunAnswer;
+  // answered at its public time, never earlier
+  await until(availableAt, ctx.now);
+  return released;
 }

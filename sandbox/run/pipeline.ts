@@ -24,7 +24,7 @@ import type { NoiseFn } from '../../policies/aggregates.js';
 import type { Decision } from '../../policies/decision.js';
 import type { Ctx } from '../context.js';
 import { platformError } from '../errors.js';
-import type { Org } from '../state.js';
+import { runRowSchema, type Org } from '../state.js';
 
 export interface RunCtx extends Ctx {
   vault: Vault;
@@ -145,9 +145,8 @@ function withBundle(ctx: RunCtx, record: string, seq: number): RunAnswer {
 
 /** The run as its requester (or the regulator) may see it now: nothing before its availability time. */
 export function getRun(ctx: RunCtx, org: Org, id: string): RunAnswer {
-  const r = stmt(ctx.db, 'SELECT requester, mode, status, record, ledger_seq AS seq, created_at, available_at FROM runs WHERE id = ?').get(id) as
-    | { requester: string; mode: RunMode; status: RunStatus; record: string; seq: number | null; created_at: string; available_at: string | null }
-    | undefined;
+  const raw = stmt(ctx.db, 'SELECT requester, mode, status, record, ledger_seq AS seq, created_at, available_at FROM runs WHERE id = ?').get(id);
+  const r = raw === undefined ? undefined : runRowSchema.parse(raw);
   if (!r || (org.kind !== 'regulator' && r.requester !== org.id)) throw platformError('RUN_UNKNOWN');
   const availableAt = r.available_at ?? r.created_at;
   if (r.status === 'running' || r.seq === null || Date.parse(availableAt) > ctx.now().getTime()) {

@@ -93,21 +93,24 @@ export async function runSubjects(ctx: RunCtx, bank: Org, req: SubjectsRequest):
       known.forEach((s, i) => scored.set(s, results[i] as SubjectScore));
     } catch (e) {
       if (!isAppError(e) || !e.code.startsWith('SANDBOX_')) throw e;
+      const failed = (await failure(ctx, { ...base, decisions, results: [], notScored: subjects.length }, e.code, req.modelId, digest)) as RunAnswer;
       await until(availableAt, ctx.now);
-      return (await failure(ctx, { ...base, decisions, results: [], notScored: subjects.length }, e.code, req.modelId, digest)) as RunAnswer;
+      return failed;
     }
   }
-  // The answer leaves at its public time, never earlier; a late one is recorded.
-  await until(availableAt, ctx.now);
+  // Recorded now (a read of the run shows nothing before its public time), answered at its
+  // public time, never earlier; one finished after that time is recorded as late.
   const lateMs = ctx.now().getTime() - availableAt.getTime();
   // Consent is checked again at release: a revocation during the run takes effect.
   const results = subjects.filter((s) => scored.has(s) && valid(s)).map((s) => ({ subject: s, ...(scored.get(s) as SubjectScore) }));
   decisions.push({ rule: 'consent:recheck', status: 'PASS', action: 'drop-revoked', params: { checkedAtRelease: true } });
-  return (await finish(ctx, { ...base, status: 'released', decisions, results, notScored: subjects.length - results.length }, () => {
+  const answer = (await finish(ctx, { ...base, status: 'released', decisions, results, notScored: subjects.length - results.length }, () => {
     const put = stmt(ctx.db, 'INSERT OR IGNORE INTO subject_results (bank, subject, model, day, result) VALUES (?, ?, ?, ?, ?)');
     for (const s of known) if (scored.has(s)) put.run(bank.id, s, digest, day, JSON.stringify(scored.get(s)));
     ctx.ledger.append('run.executed', 'platform', { run: runId, resources: { rows: known.length, cached: cached.size, cpuMs: Math.round(cpuMs) }, substituted: { ...substituted } });
     if (lateMs > 25) ctx.ledger.append('run.late', 'platform', { run: runId, lateMs: Math.round(lateMs), modelCpuMs: Math.round(cpuMs) });
     return ctx.ledger.append('run.released', 'platform', { run: runId, output: digestOf(results), decisions: compact(decisions), budget: 0 }).seq;
   })) as RunAnswer;
+  await until(availableAt, ctx.now);
+  return answer;
 }

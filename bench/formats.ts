@@ -185,3 +185,78 @@ export async function benchFormats(ctx: BenchContext): Promise<Figure[]> {
   figures.push(...(await benchModel('xgb300-full', syntheticXgboost(fields, dummyMatrix(fields, 512, 2).data), rows, baseline)));
   return figures;
 }
+
+/** The reference scorecard's eleven dimensions as a PMML 4.4 Scorecard (points by bins), for the executor benchmark. */
+function scorecardPmml(): string {
+  const dims: [string, number[], number[]][] = [
+    ['business_age_months', [12, 36, 84], [-40, -10, 10, 30]],
+    ['annual_report_filed', [1], [-15, 5]],
+    ['si_arrears_months_24m', [1, 3], [10, -10, -30]],
+    ['rent_late_months_12m', [1, 3], [10, -10, -25]],
+    ['tax_credit_rating', [1, 2, 3], [20, 5, -15, -35]],
+    ['enforcement_cases_active', [1], [10, -40]],
+    ['lawsuits_defendant_36m', [1, 3], [5, -5, -20]],
+    ['tax_sales_growth_yoy', [-0.2, 0, 0.2], [-25, -5, 5, 15]],
+    ['zero_filing_months_12m', [1, 4], [10, -10, -30]],
+    ['elec_late_payments_24m', [1, 4], [5, -10, -25]],
+    ['late_filing_count_24m', [1, 3], [5, -10, -20]],
+  ];
+  const fields = dims.map(([f]) => `<DataField name="${f}" optype="continuous" dataType="double"/>`).join('');
+  const mining = dims.map(([f]) => `<MiningField name="${f}" usageType="active"/>`).join('');
+  const chars = dims
+    .map(([f, cuts, points], c) => {
+      const attrs = cuts.map((t, i) => `<Attribute partialScore="${points[i]}"><SimplePredicate field="${f}" operator="lessThan" value="${t}"/></Attribute>`).join('');
+      return `<Characteristic name="c${c}" reasonCode="RC${c + 1}" baselineScore="0"><Attribute partialScore="0"><SimplePredicate field="${f}" operator="isMissing"/></Attribute>${attrs}<Attribute partialScore="${points[cuts.length]}"><True/></Attribute></Characteristic>`;
+    })
+    .join('');
+  return `<?xml version="1.0"?><PMML xmlns="http://www.dmg.org/PMML-4_4" version="4.4"><Header/><DataDictionary>${fields}<DataField name="score" optype="continuous" dataType="double"/></DataDictionary><Scorecard functionName="regression" useReasonCodes="true" reasonCodeAlgorithm="pointsBelow" initialScore="700"><MiningSchema>${mining}<MiningField name="score" usageType="target"/></MiningSchema><Characteristics>${chars}</Characteristics></Scorecard></PMML>`;
+}
+
+/**
+ * Format models in the executor (a hardened batch of the aggregate lane) against the same
+ * compiled module in plain Node, and the 11-characteristic PMML scorecard against the
+ * hand-written reference scorecard in plain Node.
+ */
+export async function benchFormatsInExecutor(ctx: BenchContext): Promise<Figure[]> {
+  const { Executor } = await import('../workers/client.js');
+  const { parsePmml } = await import('../formats/pmml.js');
+  const n = ctx.subjects;
+  const figures: Figure[] = [];
+  const executor = await Executor.start();
+  const time = async (fn: () => Promise<unknown>) => {
+    const t: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const s = performance.now();
+      await fn();
+      t.push(performance.now() - s);
+    }
+    return t.sort((a, b) => a - b)[1] as number;
+  };
+  try {
+    const cases: [string, ReturnType<typeof parseXgboostJson>, unknown][] = [
+      ['xgb300-trained', parseXgboostJson(fs.readFileSync(path.resolve('test/fixtures/formats/xgb-bench300.model.json'), 'utf8'), catalog()), { method: 'pdo', offset: 600, pdo: 50, odds: 'good:bad', predicts: 'bad' }],
+      ['pmml-scorecard-11', parsePmml(scorecardPmml(), catalog()), { method: 'identity' }],
+    ];
+    const refDir = path.resolve('models/examples/merchant-scorecard');
+    const ref = ((await import(pathToFileURL(path.join(refDir, 'model.js')).href)) as { score: ScoreFn }).score;
+    for (const [label, ir, scaling] of cases) {
+      const fields = ir.inputs;
+      const data = dummyMatrix(fields, n, 3).data;
+      const source = compileModule(ir, scaling as never, { min: 300, max: 900, step: 10 }, {}, 0);
+      const plainFn = await load(source);
+      const rows = toRows(fields, data);
+      const plain = timeMedian(3, loop(plainFn, rows));
+      await executor.execute({ mode: 'cohort', source, fields, reasons: [], data: data.slice(0, 1000 * fields.length), timeoutMs: 60_000 });
+      const sandboxed = await time(() => executor.execute({ mode: 'cohort', source, fields, reasons: [], data: data.slice(), timeoutMs: 600_000 }));
+      figures.push(figure(`formats.${label}.executor`, sandboxed, 'ms', plain, `${n} rows: the compiled module in a hardened batch of the executor (transfer included) over the same module in plain Node; target at most 2`));
+      if (label.startsWith('pmml')) {
+        const refFields = ['business_age_months', 'annual_report_filed', 'si_arrears_months_24m', 'rent_late_months_12m', 'tax_credit_rating', 'enforcement_cases_active', 'lawsuits_defendant_36m', 'tax_sales_growth_yoy', 'zero_filing_months_12m', 'elec_late_payments_24m', 'late_filing_count_24m'];
+        const refPlain = timeMedian(3, loop(ref, toRows(refFields, dummyMatrix(refFields, n, 3).data)));
+        figures.push(figure(`formats.${label}.executor-vs-reference`, sandboxed, 'ms', refPlain, `${n} rows: the 11-characteristic PMML scorecard in the executor over the hand-written reference scorecard in plain Node; target at most 2`));
+      }
+    }
+  } finally {
+    await executor.close();
+  }
+  return figures;
+}

@@ -26,6 +26,16 @@ describe('error codes', () => {
     }
   });
 
+  it('toThrowWithCode checks the code of what a function throws or a promise rejects with, and fails otherwise', async () => {
+    const fail = () => {
+      throw new AppError('CONFIG_INVALID', CORE_ERRORS.CONFIG_INVALID);
+    };
+    expect(fail).toThrowWithCode('CONFIG_INVALID');
+    expect(() => expect(fail).toThrowWithCode('INTERNAL_ERROR')).toThrow(/CONFIG_INVALID/);
+    expect(() => expect(() => 1).toThrowWithCode('CONFIG_INVALID')).toThrow(/nothing was thrown/);
+    await expect(Promise.reject(new AppError('INTERNAL_ERROR', CORE_ERRORS.INTERNAL_ERROR))).toThrowWithCode('INTERNAL_ERROR');
+  });
+
   it('an AppError carries the fixed message, never the detail or cause in its text', () => {
     const e = new AppError('INTERNAL_ERROR', CORE_ERRORS.INTERNAL_ERROR, { detail: 'x', cause: new Error('secret 42') });
     expect(e.message).toBe('Internal error.');

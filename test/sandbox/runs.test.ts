@@ -184,7 +184,7 @@ describe('subjects runs and access', () => {
     const [m] = codes(1, 700);
     consent(m!);
     const rogue = authenticate(ctx, admitOrg(ctx, w.regulator, applyOrg(ctx, { name: 'rogue channel', kind: 'channel', uscc: strangerUscc(34) }).id).apiKey);
-    expect(() => recordConsent(ctx, rogue, { subject: m!, bank: w.bank.id, purpose: w.accessPurpose, expiresAt: '2099-01-01T00:00:00Z' })).toThrow(expect.objectContaining({ code: 'CONSENT_CHANNEL_MISMATCH' }));
+    expect(() => recordConsent(ctx, rogue, { subject: m!, bank: w.bank.id, purpose: w.accessPurpose, expiresAt: '2099-01-01T00:00:00Z' })).toThrowWithCode('CONSENT_CHANNEL_MISMATCH');
   });
 
   it('ignore expired and revoked consents, and consents for another purpose or model', async () => {
@@ -272,14 +272,14 @@ describe('subjects runs and access', () => {
     const key = admitOrg(ctx, w.regulator, applyOrg(ctx, { name: 'to suspend', kind: 'bank', uscc: strangerUscc(33) }).id).apiKey;
     const org = authenticate(ctx, key);
     suspendOrg(ctx, w.regulator, org.id, 'test');
-    expect(() => authenticate(ctx, key)).toThrow(expect.objectContaining({ code: 'ORG_NOT_ADMITTED' }));
-    expect(() => authenticate(ctx, 'dfx_nope')).toThrow(expect.objectContaining({ code: 'AUTH_INVALID' }));
+    expect(() => authenticate(ctx, key)).toThrowWithCode('ORG_NOT_ADMITTED');
+    expect(() => authenticate(ctx, 'dfx_nope')).toThrowWithCode('AUTH_INVALID');
 
     const pkg = readPackage(REFERENCE);
     const fresh = async () => (await submitModel(ctx, w.fintech, { manifest: pkg.manifestJson as Record<string, unknown>, source: pkg.source })).id;
     const run = (id: string) => runAggregate(ctx, w.fintech, { mode: 'aggregate', modelId: id, cohort: {}, statistics: ['count'] });
     const vetted = await fresh();
-    await expect(run(vetted)).rejects.toMatchObject({ code: 'MODEL_NOT_RUNNABLE' });
+    await expect(run(vetted)).toThrowWithCode('MODEL_NOT_RUNNABLE');
     const rejected = await fresh();
     rejectModel(ctx, w.regulator, rejected, 'no');
     await expect(run(rejected)).rejects.toMatchObject({ code: 'MODEL_NOT_RUNNABLE' });

@@ -23,10 +23,23 @@ import { aggregateTiming } from './deadline.js';
 import { reserveSlot } from './schedule.js';
 import { begin, cachedRun, compact, digestOf, failure, finish, inBackground, until, type RunAnswer, type RunCtx } from './pipeline.js';
 
+/** A cohort key may be given as in API.md (sizeBand) or as the catalog's field name (size_band). */
+const FIELD_KEYS: Record<string, SegmentKey> = Object.fromEntries(Object.entries(SEGMENT_KEYS).map(([k, f]) => [f, k as SegmentKey]));
+const value = z.string().max(32);
 const cohortSchema = z
-  .object({ industry: z.string().max(32), district: z.string().max(32), sizeBand: z.string().max(32), regYearBand: z.string().max(32) })
+  .object({ industry: value, district: value, sizeBand: value, regYearBand: value, industry_section: value, size_band: value, reg_year_band: value })
   .partial()
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    for (const [field, key] of Object.entries(FIELD_KEYS)) {
+      if (field !== key && (c as Record<string, unknown>)[field] !== undefined && (c as Record<string, unknown>)[key] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: `both ${key} and ${field}` });
+    }
+  })
+  .transform((c): Partial<Record<SegmentKey, string>> => {
+    const out: Partial<Record<SegmentKey, string>> = {};
+    for (const [k, v] of Object.entries(c)) if (v !== undefined) out[FIELD_KEYS[k] ?? (k as SegmentKey)] = v;
+    return out;
+  });
 
 export const aggregateRequestSchema = z
   .object({
@@ -34,7 +47,10 @@ export const aggregateRequestSchema = z
     modelId: z.string().max(64),
     cohort: cohortSchema,
     statistics: z.array(z.enum(STATISTICS)).min(1).max(STATISTICS.length),
-    segmentBy: z.enum(Object.keys(SEGMENT_KEYS) as [SegmentKey, ...SegmentKey[]]).optional(),
+    segmentBy: z
+      .enum([...Object.keys(SEGMENT_KEYS), ...Object.keys(FIELD_KEYS).filter((f) => !(f in SEGMENT_KEYS))] as [string, ...string[]])
+      .transform((k): SegmentKey => FIELD_KEYS[k] ?? (k as SegmentKey))
+      .optional(),
   })
   .strict();
 export type AggregateRequest = z.infer<typeof aggregateRequestSchema>;

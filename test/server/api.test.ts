@@ -255,6 +255,16 @@ describe('bad input', () => {
     }
   });
 
+  it('takes cohort keys as in API.md or as the catalog field names: the same question either way', async () => {
+    const a = await call('POST', '/v1/runs', 'fintech', { mode: 'aggregate', modelId: ids.model, cohort: { sizeBand: 'micro', district: 'loufeng' }, statistics: ['meanScore'] });
+    const b = await call('POST', '/v1/runs', 'fintech', { mode: 'aggregate', modelId: ids.model, cohort: { size_band: 'micro', district: 'loufeng' }, statistics: ['meanScore'] });
+    expect(a.json.runId).toBeDefined();
+    expect(b.json.runId).toBe(a.json.runId);
+    const both = await call('POST', '/v1/runs', 'fintech', { mode: 'aggregate', modelId: ids.model, cohort: { sizeBand: 'micro', size_band: 'small' }, statistics: ['meanScore'] });
+    expect([both.status, both.json.code]).toEqual([400, 'REQUEST_INVALID']);
+    await settleBackground(platform.ctx);
+  });
+
   it('REQUEST_INVALID names the path and the rule that failed, never the value', async () => {
     const r = await call('POST', '/v1/orgs', 'anonymous', { name: 12345, kind: 'bank', uscc: strangerUscc(120) });
     expect(r.status).toBe(400);

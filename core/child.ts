@@ -63,6 +63,8 @@ export class ChildChannel<Ready> {
   private lastTick = Date.now();
   private readonly watchdog: NodeJS.Timeout;
   private killedFor: string | null = null;
+  /** Liveness is judged only after the handshake; until then the start deadline applies. */
+  private started = false;
   private exitInfo: ChildExit | null = null;
   private readonly exitListeners: ((e: ChildExit) => void)[] = [];
   /** Messages the child sent that are not replies (progress, results of streams). */
@@ -89,6 +91,7 @@ export class ChildChannel<Ready> {
         if (!started) {
           const ready = opts.parseReady(raw);
           started = true;
+          this.started = true;
           clearTimeout(timer);
           if (ready === null) {
             this.kill('bad-handshake');
@@ -134,7 +137,7 @@ export class ChildChannel<Ready> {
     const now = Date.now();
     // The parent was itself asleep (a blocked event loop): what the child sent meanwhile is
     // still queued, so its silence is not measured across the stall.
-    if (now - this.lastTick > 2 * this.opts.heartbeatMs) this.lastHeard = now;
+    if (now - this.lastTick > 2 * this.opts.heartbeatMs || !this.started) this.lastHeard = now;
     this.lastTick = now;
     if (this.exitInfo === null && now - this.lastHeard > this.opts.deadMs) {
       this.opts.onEvent?.(`${this.opts.name}.unresponsive`, { pid: this.child.pid });

@@ -6,19 +6,15 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../cli/main.js';
-import { resolveConfig } from '../../core/config.js';
-import { seedVault } from '../../datasets/store.js';
 import { ckks } from '../../encryption/seal.js';
 import { readPackage } from '../../models/package.js';
-import { Platform } from '../../sandbox/platform.js';
-import { build } from '../../server/app.js';
-import { Executor } from '../../workers/client.js';
+import type { Platform } from '../../sandbox/platform.js';
+import { httpWorld, type HttpWorld } from '../helpers/http.js';
 import { capture } from '../helpers/cli.js';
 import { REFERENCE, strangerUscc } from '../helpers/platform.js';
 import { rmDir, tmpDir } from '../helpers/tmp.js';
 
-let executor: Executor;
-let dir: string;
+let w: HttpWorld;
 let work: string;
 let platform: Platform;
 let app: FastifyInstance;
@@ -26,10 +22,7 @@ const keys: Record<string, string> = {};
 const ids: Record<string, string> = {};
 const WEIGHTS = [2.5, 0.001];
 
-async function call(method: string, url: string, who: string, body?: unknown) {
-  const r = await app.inject({ method: method as 'POST', url, headers: { authorization: `Bearer ${keys[who]}` }, ...(body !== undefined ? { payload: body as object } : {}) });
-  return { status: r.statusCode, json: JSON.parse(r.body) };
-}
+const call = (method: string, url: string, who: string, body?: unknown) => w.call(method, url, who, body);
 
 async function dfix(...argv: string[]) {
   const io = capture();
@@ -40,19 +33,11 @@ async function dfix(...argv: string[]) {
 const file = (name: string) => path.join(work, name);
 
 beforeAll(async () => {
-  executor = await Executor.start();
-  dir = tmpDir('dfix-bank-');
+  w = await httpWorld('dfix-bank-', 300);
+  ({ platform, app } = w);
+  Object.assign(keys, w.keys);
+  Object.assign(ids, w.ids);
   work = tmpDir('dfix-bank-work-');
-  const config = resolveConfig({ dataDir: dir }, {});
-  seedVault(config.vaultPath, { subjects: 1600, seed: 20240601 });
-  platform = await Platform.open(config, { executor });
-  app = await build({ platform });
-  keys.regulator = (JSON.parse(fs.readFileSync(platform.bootstrapFile, 'utf8')) as { apiKey: string }).apiKey;
-  for (const kind of ['fintech', 'bank', 'channel']) {
-    const a = await app.inject({ method: 'POST', url: '/v1/orgs', payload: { name: kind, kind, uscc: strangerUscc(300 + ['fintech', 'bank', 'channel'].indexOf(kind)) } });
-    ids[kind] = JSON.parse(a.body).id;
-    keys[kind] = (await call('POST', `/v1/orgs/${ids[kind]}/admit`, 'regulator')).json.apiKey;
-  }
   const pkg = readPackage(REFERENCE);
   const manifest = { ...(pkg.manifestJson as object), bankFeatures: [{ name: 'bank_repayment_months', weight: WEIGHTS[0] }, { name: 'bank_deposit_avg', weight: WEIGHTS[1] }] };
   ids.model = (await call('POST', '/v1/models', 'fintech', { manifest, source: pkg.source })).json.id;
@@ -61,10 +46,7 @@ beforeAll(async () => {
   expect((await call('POST', `/v1/access/${acc.json.id}/grant`, 'fintech', { acceptWeightExposure: true })).json.status).toBe('granted');
 }, 120_000);
 afterAll(async () => {
-  await app.close();
-  await platform.close();
-  await executor.close();
-  rmDir(dir);
+  await w.close();
   rmDir(work);
 });
 

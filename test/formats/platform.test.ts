@@ -2,53 +2,27 @@
 // submitted, vetted (their structure shown to the regulator), approved, backtested, and
 // scored for a bank with reason codes, over HTTP; `dfix model try --rows --raw` prints
 // the raw output beside the score, equal to XGBoost's own predictions.
-import fs from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveConfig } from '../../core/config.js';
-import { seedVault } from '../../datasets/store.js';
 import { readPackage } from '../../models/package.js';
-import { Platform } from '../../sandbox/platform.js';
+import type { Platform } from '../../sandbox/platform.js';
 import { tryPackage } from '../../sandbox/try.js';
-import { build } from '../../server/app.js';
-import { Executor } from '../../workers/client.js';
-import { strangerUscc } from '../helpers/platform.js';
-import { rmDir, tmpDir } from '../helpers/tmp.js';
+import type { Executor } from '../../workers/client.js';
+import { httpWorld, type HttpWorld } from '../helpers/http.js';
 
-type Kind = 'regulator' | 'fintech' | 'bank' | 'channel';
-let executor: Executor;
-let dir: string;
+let w: HttpWorld;
 let platform: Platform;
-let app: FastifyInstance;
-const keys: Partial<Record<Kind, string>> = {};
-const ids: Partial<Record<Kind, string>> = {};
-
-async function call(method: string, url: string, as: Kind | null, body?: unknown): Promise<{ status: number; json: Record<string, any> }> {
-  const r = await app.inject({ method: method as 'GET', url, headers: as ? { authorization: `Bearer ${keys[as]}` } : {}, ...(body === undefined ? {} : { payload: body as object }) });
-  return { status: r.statusCode, json: JSON.parse(r.body) as Record<string, any> };
-}
+let executor: Executor;
+const ids: Record<string, string> = {};
+const call = (method: string, url: string, who: string | null, body?: unknown) => w.call(method, url, who, body);
 
 beforeAll(async () => {
-  executor = await Executor.start();
-  dir = tmpDir('dfix-formats-');
-  const config = resolveConfig({ dataDir: dir }, {});
-  seedVault(config.vaultPath, { subjects: 1600, seed: 20240601 });
-  platform = await Platform.open(config, { executor });
-  app = await build({ platform });
-  keys.regulator = (JSON.parse(fs.readFileSync(platform.bootstrapFile, 'utf8')) as { apiKey: string }).apiKey;
-  for (const [i, kind] of (['fintech', 'bank', 'channel'] as const).entries()) {
-    const a = await call('POST', '/v1/orgs', null, { name: `${kind} org`, kind, uscc: strangerUscc(400 + i) });
-    ids[kind] = a.json.id as string;
-    keys[kind] = (await call('POST', `/v1/orgs/${a.json.id}/admit`, 'regulator')).json.apiKey as string;
-  }
+  w = await httpWorld('dfix-formats-', 400);
+  ({ platform, executor } = w);
+  Object.assign(ids, w.ids);
 });
-afterAll(async () => {
-  await app.close();
-  await platform.close();
-  await executor.close();
-  rmDir(dir);
-});
+afterAll(() => w.close());
 
 describe.each([
   ['an XGBoost model', 'models/examples/xgboost-credit', 'xgb'],
@@ -97,7 +71,7 @@ describe.each([
 
 describe('model try --raw', () => {
   it("prints XGBoost's own probability for every fixture row, missing values included", async () => {
-    const expected = JSON.parse(fs.readFileSync('test/fixtures/formats/xgb-logistic.expected.json', 'utf8')) as { fields: string[]; rows: (number | null)[][]; prediction: number[] };
+    const expected = JSON.parse(readFileSync('test/fixtures/formats/xgb-logistic.expected.json', 'utf8')) as { fields: string[]; rows: (number | null)[][]; prediction: number[] };
     const csv = [expected.fields.join(','), ...expected.rows.map((r) => r.map((v) => (v === null ? '' : String(v))).join(','))].join('\n');
     const r = await tryPackage(readPackage(path.resolve('models/examples/xgboost-credit')), executor, { csv }, 'cohort', { raw: true });
     expect(r.ok).toBe(true);

@@ -159,7 +159,7 @@ export const zh = {
   'ov.merchants': '商户数',
   'ov.most': '单一商户最多',
   'ov.daysCol': '天数',
-  'ov.budgetChart': '预算消耗（按机构与数据谱系）',
+  'ov.budgetChart': '预算消耗（按组织与数据谱系）',
   'ov.lineages': '数据谱系',
   'ov.lineageSpent': '全部实体已用',
   'ov.merchantMax': '单一商户最多已用 / 上限',

@@ -19,6 +19,7 @@ import { RateLimiter } from './rate-limit.js';
 import { admittedRoutes } from './routes/admitted.js';
 import { listRoutes } from './routes/lists.js';
 import { oversightRoutes } from './routes/oversight.js';
+import { usageRoutes } from './routes/usage.js';
 import { encryptionRoutes } from './routes/encryption.js';
 import { bankRoutes, channelRoutes, fintechRoutes } from './routes/members.js';
 import { publicRoutes } from './routes/public.js';
@@ -164,5 +165,6 @@ export async function build(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(audience(['fintech'], fintechRoutes(deps.platform)), opts);
   await app.register(audience(['bank'], bankRoutes(deps.platform)), opts);
   await app.register(audience(['channel'], channelRoutes(deps.platform)), opts);
+  await app.register(audience(['channel'], usageRoutes(deps.platform)), opts);
   return app as unknown as FastifyInstance;
 }

@@ -253,6 +253,15 @@ describe.skipIf(missing !== null)(`web console in Chromium${missing ? ` (skipped
     await axeClean('bank');
     await shot('console-bank');
 
+    // the merchant's app sees who used the merchant's data: the bank, the model, the day
+    await signIn(keys.channel as string, '商户授权');
+    const usage = page.getByRole('region', { name: '商户数据使用记录' });
+    await usage.getByLabel('查询哪个商户').fill(m1);
+    await usage.getByRole('button', { name: '查询' }).click();
+    await usage.getByRole('row', { name: /金鸡湖银行.*merchant-scorecard.*subjects/ }).waitFor();
+    expect(await usage.getByRole('row').count()).toBe(2); // the header and the bank's one fresh score
+    await axeClean('channel usage');
+
     // the regulator suspends the bank and reinstates it, each with a reason (a prompt)
     await signIn(regulatorKey, '监管驾驶舱');
     page.on('dialog', (d) => void d.accept('审计'));

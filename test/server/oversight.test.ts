@@ -88,3 +88,40 @@ describe('GET /v1/regulator/encrypted', () => {
     }
   });
 });
+
+describe('GET /v1/merchants/usage', () => {
+  it("lists who evaluated the channel's merchant and when, with names; nothing for another channel's", async () => {
+    const db = w.platform.ctx.db;
+    const [m, other] = w.platform.ctx.vault.usccOf(Int32Array.from([5, 6])) as [string, string];
+    expect((await w.call('POST', '/v1/consents', 'channel', { subject: m, bank: w.ids.bank, purpose: 'credit-assessment', expiresAt: '2099-01-01T00:00:00Z' })).status).toBe(201);
+    db.prepare("INSERT INTO models (id, provider, digest, manifest, source, status, report, approved_digest, created_at) VALUES ('mdl_use', ?, 'sha256:dd', ?, '', 'approved', '{}', 'sha256:dd', ?)").run(
+      w.ids.fintech,
+      JSON.stringify({ name: 'usage-model' }),
+      new Date().toISOString(),
+    );
+    db.prepare("INSERT INTO subject_results (bank, subject, model, day, result) VALUES (?, ?, 'sha256:dd', '2026-03-01', '{}')").run(w.ids.bank, m);
+    db.prepare("INSERT INTO subject_results (bank, subject, model, day, result) VALUES (?, ?, 'sha256:dd', '2026-03-01', '{}')").run(w.ids.bank, other);
+    db.prepare("INSERT INTO runs (id, requester, mode, model, status, record, ledger_seq, created_at) VALUES ('run_use', ?, 'encrypted', 'mdl_use', 'released', '{}', 7, '2026-03-02T10:00:00.000Z')").run(w.ids.bank);
+    db.prepare("INSERT INTO encrypted_quota (bank, subject, model, day, run) VALUES (?, ?, 'enc:sha256:dd', '2026-03-02', 'run_use')").run(w.ids.bank, m);
+
+    const r = await w.call('GET', `/v1/merchants/usage?subject=${m}`, 'channel');
+    expect(r.status).toBe(200);
+    expect(r.json.items).toEqual([
+      { mode: 'encrypted', bank: w.ids.bank, bankName: 'bank org', model: 'mdl_use', modelName: 'usage-model', day: '2026-03-02', at: '2026-03-02T10:00:00.000Z', run: 'run_use', ledgerSeq: 7 },
+      { mode: 'subjects', bank: w.ids.bank, bankName: 'bank org', model: 'mdl_use', modelName: 'usage-model', day: '2026-03-01', at: null, run: null, ledgerSeq: null },
+    ]);
+    // a merchant this channel holds no consent for: the same answer as one nobody used
+    expect((await w.call('GET', `/v1/merchants/usage?subject=${other}`, 'channel')).json).toEqual({ subject: other, items: [] });
+    expect((await w.call('GET', `/v1/merchants/usage?subject=${m}&limit=1`, 'channel')).json.items).toHaveLength(1);
+  });
+
+  it('is the channel only, and refuses a bad query with a coded 400', async () => {
+    const [m] = w.platform.ctx.vault.usccOf(Int32Array.from([5])) as [string];
+    for (const who of ['fintech', 'bank', 'regulator']) expect((await w.call('GET', `/v1/merchants/usage?subject=${m}`, who)).json.code).toBe('ROLE_FORBIDDEN');
+    for (const q of ['', 'subject=abc', `subject=${m.slice(0, -1)}X`, `subject=${m}&limit=0`, `subject=${m}&x=1`]) {
+      const r = await w.call('GET', `/v1/merchants/usage?${q}`, 'channel');
+      expect(r.status, q).toBe(400);
+      expect(r.json.code, q).toBe('REQUEST_INVALID');
+    }
+  });
+});

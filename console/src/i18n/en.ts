@@ -166,4 +166,10 @@ export const en: Messages = {
   'ov.lineageSpent': 'Spent by all entities',
   'ov.merchantMax': 'Most spent on one merchant / cap',
   'ov.perOrg': 'Limit per entity',
+  'ch.usage': "Use of a merchant's data",
+  'ch.usageHint': "Which bank evaluated the merchant's data, with which model and when (cached answers to repeat requests the same day excluded).",
+  'ch.usageSubject': 'Merchant to look up (unified social credit code)',
+  'ch.usageLookup': "Look up",
+  'ch.day': "Day (UTC)",
+  'ch.run': "Run",
 };

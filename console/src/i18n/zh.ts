@@ -164,6 +164,12 @@ export const zh = {
   'ov.lineageSpent': '全部实体已用',
   'ov.merchantMax': '单一商户最多已用 / 上限',
   'ov.perOrg': '每个实体的上限',
+  'ch.usage': "商户数据使用记录",
+  'ch.usageHint': "哪家银行在何时用哪个模型评估了该商户的数据（不含当日重复请求的缓存结果）。",
+  'ch.usageSubject': '查询哪个商户（统一社会信用代码）',
+  'ch.usageLookup': "查询",
+  'ch.day': "日期（UTC）",
+  'ch.run': "运行",
 } as const;
 
 export type MessageKey = keyof typeof zh;

@@ -322,6 +322,7 @@ describe.skipIf(missing !== null)(`web console in Chromium${missing ? ` (skipped
     // bank, encrypted runs, evaluations, merchants, most on one merchant
     await enc.getByRole('row', { name: /金鸡湖银行\s*0\s*3\s*2\s*2/ }).waitFor();
     await enc.getByRole('row', { name: new RegExp(`金鸡湖银行.*${m1}.*2`) }).waitFor();
+    await enc.getByRole('table', { name: '按商户（次数最多者）' }).getByRole('row', { name: new RegExp(`${m1}\\s*2\\s*1`) }).waitFor();
 
     // budget spent by organisation and lineage: the fintech's backtest, on a chart
     const budget = page.getByRole('region', { name: '预算消耗（按组织与数据谱系）' });

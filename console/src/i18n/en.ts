@@ -172,4 +172,6 @@ export const en: Messages = {
   'ch.usageLookup': "Look up",
   'ch.day': "Day (UTC)",
   'ch.run': "Run",
+  'ov.byMerchant': 'By merchant (most first)',
+  'ov.banks': 'Banks',
 };

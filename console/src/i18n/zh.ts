@@ -170,6 +170,8 @@ export const zh = {
   'ch.usageLookup': "查询",
   'ch.day': "日期（UTC）",
   'ch.run': "运行",
+  'ov.byMerchant': '按商户（次数最多者）',
+  'ov.banks': '银行数',
 } as const;
 
 export type MessageKey = keyof typeof zh;

@@ -102,6 +102,17 @@ export function EncryptedPanel({ version }: { version: number }) {
           { head: t('ov.most'), cell: (r) => r.mostOnOneMerchant },
         ]}
       />
+      <h3>{t('ov.byMerchant')}</h3>
+      <Table
+        caption={t('ov.byMerchant')}
+        rows={use.data?.byMerchant}
+        rowKey={(r) => r.subject}
+        cols={[
+          { head: t('bank.subject'), cell: (r) => <code>{r.subject}</code> },
+          { head: t('ov.evaluations'), cell: (r) => r.evaluations },
+          { head: t('ov.banks'), cell: (r) => r.banks },
+        ]}
+      />
       <h3>{t('ov.pairs')}</h3>
       <Table
         caption={t('ov.pairs')}

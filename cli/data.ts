@@ -4,6 +4,7 @@ import { datasetError } from '../datasets/errors.js';
 import { dummyCsv, dummyJson, dummyTable } from '../datasets/dummy.js';
 import { seedVault } from '../datasets/store.js';
 import { parseArgs } from './args.js';
+import { importCommand } from './data-import.js';
 import { cliError } from './errors.js';
 import { isHelpWord, printHelp } from './help.js';
 import { emit, table, type Io } from './output.js';
@@ -37,6 +38,8 @@ export function dataCommand(argv: readonly string[], io: Io): number {
       );
       return 0;
     }
+    case 'import':
+      return importCommand(rest, io);
     case 'fields': {
       const { flags, positionals } = parseArgs(rest, {});
       if (flags.help) return printHelp(io, 'data fields');

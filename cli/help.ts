@@ -73,6 +73,15 @@ export const COMMANDS: Record<string, CommandHelp> = {
     ],
   },
   'model check': { args: 'DIR', about: 'vet a model package (and show a model file as structure); exit 0 pass, 1 fail' },
+  'model backtest': {
+    args: 'DIR [--subjects N] [--seed S]',
+    about: "backtest the package locally on dummy merchants with their labels, in the real sandbox: AUC, KS, Gini and bad rate by band as the platform presents them (dummy data, exact, no noise)",
+    flags: [
+      ['--subjects N', 'dummy merchants (default 2000, at most 100000)'],
+      ['--seed S', 'seed of the dummy data (default 20240601)'],
+    ],
+    more: "The platform's own steps: the batch module in a hardened batch, the output contract, then the policy's backtest release (bands, thresholds) with zero noise, so no margins.",
+  },
   'model try': {
     args: 'DIR [--subjects N] [--rows FILE.csv] [--raw] [--mode subjects|cohort]',
     about: 'run a package in the sandbox on dummy data, or on the rows you give',

@@ -39,10 +39,20 @@ export function importCommand(argv: readonly string[], io: Io): number {
   const maxMb = flags['max-mb'];
   if (maxMb !== undefined && (maxMb < 1 || maxMb > 16_384)) throw cliError('CLI_BAD_FLAG', { detail: '--max-mb' });
   const config = resolveConfig({ dataDir: flags.data });
-  const bar = progress('writing the new vault version');
+  // one bar per phase: checking each file (characters read), then writing the new version (merchants)
+  let bar = progress('checking');
+  let phase = '';
+  const onProgress = (p: string, d: number, t: number) => {
+    if (p !== phase) {
+      bar.stop();
+      bar = progress(p === 'writing' ? 'writing the new vault version' : p);
+      phase = p;
+    }
+    bar.update(d, t);
+  };
   let result;
   try {
-    result = importDataset(config, sources, { ...(maxMb ? { maxBytes: maxMb * 1024 * 1024 } : {}), onProgress: (_phase, d, t) => bar.update(d, t) });
+    result = importDataset(config, sources, { ...(maxMb ? { maxBytes: maxMb * 1024 * 1024 } : {}), onProgress });
   } catch (e) {
     bar.stop();
     if (e instanceof ImportError) {

@@ -21,6 +21,8 @@ export interface ImportTable {
   /** The header's line (CSV) or the first object's (JSON lines). */
   headerLine: number;
   rows(): Generator<ImportRow>;
+  /** Characters read so far, and in all (for a progress bar). */
+  read(): { done: number; total: number };
 }
 
 /** Reads the file's bytes, at most `maxBytes` of them (the file is not read past the limit). */
@@ -60,7 +62,7 @@ function decode(bytes: Buffer, source: string): string {
 const malformed = (source: string, line: number, rule: string) => new ImportError('DATASET_IMPORT_MALFORMED', [{ source, line, column: '', rule }], 1, { detail: source });
 
 /** CSV records with the line each starts on; throws on an unterminated quote or a stray one. */
-function* csvRecords(text: string, source: string): Generator<{ line: number; cells: string[] }> {
+function* csvRecords(text: string, source: string, at: { i: number }): Generator<{ line: number; cells: string[] }> {
   let i = 0;
   let line = 1;
   const n = text.length;
@@ -111,13 +113,15 @@ function* csvRecords(text: string, source: string): Generator<{ line: number; ce
       }
       break;
     }
+    at.i = i;
     // a blank line is no record
     if (!(cells.length === 1 && cells[0] === '')) yield { line: start, cells };
   }
 }
 
 function csvTable(text: string, source: string): ImportTable {
-  const records = csvRecords(text, source);
+  const at = { i: 0 };
+  const records = csvRecords(text, source, at);
   const first = records.next();
   if (first.done) throw new ImportError('DATASET_IMPORT_EMPTY', [], 0, { detail: source });
   const columns = first.value.cells.map((c) => c.trim());
@@ -126,6 +130,7 @@ function csvTable(text: string, source: string): ImportTable {
     format: 'csv',
     columns,
     headerLine,
+    read: () => ({ done: at.i, total: text.length }),
     *rows() {
       for (const r of records) {
         if (r.cells.length !== columns.length) throw malformed(source, r.line, `cells-${r.cells.length}-of-${columns.length}`);
@@ -135,10 +140,11 @@ function csvTable(text: string, source: string): ImportTable {
   };
 }
 
-function* jsonObjects(text: string, source: string): Generator<{ line: number; object: Record<string, unknown> }> {
+function* jsonObjects(text: string, source: string, at: { i: number }): Generator<{ line: number; object: Record<string, unknown> }> {
   let line = 0;
   for (const raw of text.split('\n')) {
     line++;
+    at.i += raw.length + 1;
     const s = raw.trim();
     if (s === '') continue;
     let v: unknown;
@@ -156,7 +162,8 @@ function* jsonObjects(text: string, source: string): Generator<{ line: number; o
 const jsonCell = (v: unknown): Cell => (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : NaN);
 
 function jsonTable(text: string, source: string): ImportTable {
-  const objects = jsonObjects(text, source);
+  const at = { i: 0 };
+  const objects = jsonObjects(text, source, at);
   const first = objects.next();
   if (first.done) throw new ImportError('DATASET_IMPORT_EMPTY', [], 0, { detail: source });
   const columns = Object.keys(first.value.object);
@@ -171,6 +178,7 @@ function jsonTable(text: string, source: string): ImportTable {
     format: 'jsonl',
     columns,
     headerLine: first.value.line,
+    read: () => ({ done: Math.min(at.i, text.length), total: text.length }),
     *rows() {
       yield row(first.value);
       for (const r of objects) yield row(r);

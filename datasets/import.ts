@@ -58,7 +58,7 @@ export function isSource(s: string): s is Source {
 }
 
 /** Reads and checks one source file. Throws an ImportError with the report; writes nothing. */
-export function loadSource(sf: SourceFile, maxBytes = DEFAULT_MAX_IMPORT_BYTES): LoadedSource {
+export function loadSource(sf: SourceFile, maxBytes = DEFAULT_MAX_IMPORT_BYTES, onProgress?: (done: number, total: number) => void): LoadedSource {
   if (!isSource(sf.source)) throw datasetError('DATASET_IMPORT_BAD_SOURCE', { detail: sf.source.slice(0, 32) });
   const source = sf.source;
   const bytes = readImportBytes(sf.file, source, maxBytes);
@@ -109,6 +109,10 @@ export function loadSource(sf: SourceFile, maxBytes = DEFAULT_MAX_IMPORT_BYTES):
     usccs.push(typeof code === 'string' ? code : '');
     lines.push(row.line);
     if (usccs.length > MAX_SUBJECTS) throw datasetError('DATASET_BAD_COUNT');
+    if (onProgress && usccs.length % 256 === 0) {
+      const r = table.read();
+      onProgress(r.done, r.total);
+    }
   }
   if (problems.total) throw new ImportError('DATASET_IMPORT_INVALID', problems.listed, problems.total, { detail: source });
   if (usccs.length === 0) throw new ImportError('DATASET_IMPORT_EMPTY', [], 0, { detail: source });
@@ -126,13 +130,13 @@ export function loadSource(sf: SourceFile, maxBytes = DEFAULT_MAX_IMPORT_BYTES):
 }
 
 /** Reads and checks every file: refused as a whole at the first file with a problem. */
-export function loadSources(files: readonly SourceFile[], maxBytes = DEFAULT_MAX_IMPORT_BYTES): LoadedSource[] {
+export function loadSources(files: readonly SourceFile[], maxBytes = DEFAULT_MAX_IMPORT_BYTES, onProgress?: (source: string, done: number, total: number) => void): LoadedSource[] {
   if (files.length === 0) throw datasetError('DATASET_IMPORT_BAD_SOURCE', { detail: 'none given' });
   const names = files.map((f) => f.source);
   const repeated = names.find((n, i) => names.indexOf(n) !== i);
   if (repeated !== undefined) throw datasetError('DATASET_IMPORT_BAD_SOURCE', { detail: repeated.slice(0, 32) });
   for (const n of names) if (!isSource(n)) throw datasetError('DATASET_IMPORT_BAD_SOURCE', { detail: n.slice(0, 32) });
-  return files.map((f) => loadSource(f, maxBytes));
+  return files.map((f) => loadSource(f, maxBytes, onProgress && ((d, t) => onProgress(f.source, d, t))));
 }
 
 export interface PlannedVersion {

@@ -20,7 +20,7 @@ import { openPlatformState } from './platform.js';
 export interface ImportOptions {
   maxBytes?: number;
   /** Called with the phase and its progress (for a progress bar). */
-  onProgress?: (phase: 'writing', done: number, total: number) => void;
+  onProgress?: (phase: string, done: number, total: number) => void;
 }
 
 export interface ImportResult {
@@ -41,7 +41,7 @@ export function importDataset(config: Config, files: readonly SourceFile[], opti
   const lock = acquireDataLock(config.dataDir, 'dfix data import');
   if ('heldBy' in lock) throw datasetError('DATASET_VAULT_IN_USE', { detail: `${lock.heldBy.holder} (pid ${lock.heldBy.pid})` });
   try {
-    const loaded = loadSources(files, options.maxBytes ?? DEFAULT_MAX_IMPORT_BYTES);
+    const loaded = loadSources(files, options.maxBytes ?? DEFAULT_MAX_IMPORT_BYTES, options.onProgress && ((source, d, t) => options.onProgress?.(`checking ${source}`, d, t)));
     const current = Vault.open(config.vaultPath);
     const tmp = `${config.vaultPath}.next-${process.pid}`;
     let summary;

@@ -12,6 +12,7 @@ import { seedVault, Vault } from '../../datasets/store.js';
 import { loadPolicy } from '../../policies/policy.schema.js';
 import { budgetOf, debit } from '../../sandbox/budget.js';
 import type { Ctx } from '../../sandbox/context.js';
+import { importDataset } from '../../sandbox/dataset-import.js';
 import { openPlatformState } from '../../sandbox/platform.js';
 import type { Org } from '../../sandbox/state.js';
 import { migrate } from '../../sandbox/state.js';
@@ -237,6 +238,14 @@ describe('dfix data import', () => {
     expect(result).toMatchObject({ changed: false, ledgerSeq: null });
     expect(result.newVersion).toBe(result.oldVersion);
     expect(snapshot(data)).toEqual(before);
+    // progress: characters checked per file, then merchants written (what the bar on a terminal shows)
+    const seen: [string, number, number][] = [];
+    const again = importDataset(config, [{ source: 'tax', file: path.join(files, 'same.jsonl') }], { onProgress: (p, d, t) => seen.push([p, d, t]) });
+    expect(again.changed).toBe(false);
+    const checking = seen.filter(([p]) => p === 'checking tax');
+    expect(checking.length).toBeGreaterThan(0);
+    for (const [, d, t] of checking) expect(d).toBeLessThanOrEqual(t);
+    expect(seen.at(-1)).toEqual(['writing', SUBJECTS, SUBJECTS]);
   });
 
   it('switches to the next version of the same lineage, carries the other sources over, records it in the ledger, and keeps every budget', async () => {
@@ -343,7 +352,7 @@ describe('dfix data import', () => {
     expect(fs.existsSync(lockFile)).toBe(false);
   });
 
-  it('a running dfix serve holds the data directory: an import and a second server are refused until it stops', async () => {
+  it('a running dfix serve holds the data directory: an import, a re-seed and a second server are refused until it stops', async () => {
     const child = spawn(process.execPath, [path.resolve('bin/dfix.js'), 'serve', '--port', '0', '--data', data], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DFIX_LOG_LEVEL: 'warn' } });
     try {
       await new Promise<void>((resolve, reject) => {
@@ -355,8 +364,17 @@ describe('dfix data import', () => {
         child.on('exit', (code) => reject(new Error(`serve exited ${code}`)));
       });
       expect(JSON.parse(fs.readFileSync(path.join(data, LOCK_FILE), 'utf8'))).toMatchObject({ pid: child.pid, holder: 'dfix serve' });
-      const r = await refused('DATASET_VAULT_IN_USE', ['--source', 'tax', write('while-serving.csv', toCsv(tax))]);
+      // the server itself writes its state (the ledger) meanwhile: the vault is what must not change
+      const vault = sha256(config.vaultPath);
+      const r = await importing('--source', 'tax', write('while-serving.csv', toCsv(tax)));
+      expect(r.code).toBe(2);
+      expect(r.err).toContain(`error DATASET_VAULT_IN_USE: `);
       expect(r.err).toContain(`dfix serve (pid ${child.pid})`);
+      const reseed = capture();
+      expect(await run(['data', 'seed', '--force', '--subjects', '10', '--data', data], reseed)).toBe(2);
+      expect(reseed.stderr[0]).toMatch(/^error DATASET_VAULT_IN_USE: /);
+      expect(sha256(config.vaultPath)).toBe(vault);
+      expect(fs.readdirSync(data).filter((f) => f.startsWith('vault'))).toEqual(['vault.sqlite']);
       const second = capture();
       expect(await run(['serve', '--port', '0', '--data', data], second)).toBe(2);
       expect(second.stderr[0]).toMatch(/^error DATASET_VAULT_IN_USE: /);

@@ -37,7 +37,7 @@ export function importCommand(argv: readonly string[], io: Io): number {
   if (flags.help) return printHelp(io, 'data import');
   if (positionals.length || sources.length === 0) throw cliError('CLI_BAD_ARGUMENT', { detail: '--source NAME FILE' });
   const maxMb = flags['max-mb'];
-  if (maxMb !== undefined && (maxMb < 1 || maxMb > 16_384)) throw cliError('CLI_BAD_FLAG', { detail: '--max-mb' });
+  if (maxMb !== undefined && (maxMb < 1 || maxMb > 512)) throw cliError('CLI_BAD_FLAG', { detail: '--max-mb' });
   const config = resolveConfig({ dataDir: flags.data });
   // one bar per phase: checking each file (characters read), then writing the new version (merchants)
   let bar = progress('checking');

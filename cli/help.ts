@@ -49,7 +49,7 @@ export const COMMANDS: Record<string, CommandHelp> = {
     about: "load real data: the next version of the vault's lineage from source files, checked against the catalog, switched atomically, recorded in the ledger",
     flags: [
       ['--source NAME FILE', 'a CSV or JSON-lines file of one source (registration, tax, judicial, electricity, social_insurance, carrier, platform): uscc and every field of that source, one merchant per row; repeat for several sources'],
-      ['--max-mb N', 'size limit of one file in MiB (default 256)'],
+      ['--max-mb N', 'size limit of one file in MiB (default 256, at most 512)'],
     ],
     more: 'Run it with the server stopped (the data directory is locked). Any bad value refuses the whole import and changes nothing: the report lists source, line, column and rule of the first 20 problems and counts all. Sources not given are carried over from the current version; registration, when given, defines the merchants. Budgets continue (they follow the lineage). See docs/operations.md.',
   },

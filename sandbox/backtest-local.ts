@@ -31,7 +31,7 @@ export interface LocalBacktest {
   policy: string;
   /** The platform's backtest answer, computed with zero noise; margins are null (nothing is noised). */
   backtest: BacktestResult | null;
-  /** The release rules as the platform would list them (here with no noise drawn). */
+  /** The release rules as the platform lists them, with the noise step marked `zero-noise` and no margins rule. */
   decisions: Decision[];
 }
 
@@ -63,6 +63,9 @@ export async function backtestPackage(pkg: ModelPackage, executor: Executor, opt
       margins: { auc: null, ks: null, gini: null },
       bands: backtest.bands.map((b) => ({ ...b, countMargin: null, badRateMargin: null })),
     },
-    decisions: release.decisions,
+    // the platform's rules, as run here: the noise step drew nothing, and there are no margins
+    decisions: release.decisions
+      .filter((d) => d.rule !== 'release:margins')
+      .map((d) => (d.rule === 'dp:noise' && d.action === 'noise' ? { ...d, action: 'zero-noise', params: { ...d.params, note: BACKTEST_NOTE } } : d)),
   };
 }

@@ -29,6 +29,9 @@ describe('dfix model backtest (local, dummy data)', () => {
     expect(r.note).toBe('dummy data, exact, no noise');
     expect(r).toMatchObject({ subjects: N, seed: DEFAULTS.seed, substituted: { failed: 0, offLattice: 0, undeclared: 0 } });
     expect(r.backtest.margins).toEqual({ auc: null, ks: null, gini: null });
+    const noise = r.decisions.filter((d: { rule: string }) => d.rule === 'dp:noise');
+    expect(noise).toEqual([expect.objectContaining({ action: 'zero-noise', params: expect.objectContaining({ statistic: 'backtest', note: 'dummy data, exact, no noise' }) })]);
+    expect(r.decisions.map((d: { rule: string }) => d.rule)).not.toContain('release:margins');
 
     // independently: each merchant's score as `model try` gives it (fresh context per merchant), the labels of the same dummy merchants
     const t = capture();

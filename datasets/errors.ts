@@ -20,6 +20,7 @@ export const DATASET_ERRORS = defineErrors({
   DATASET_IMPORT_MALFORMED: { kind: 'invalid', message: 'An import file is not well-formed UTF-8 CSV or JSON lines.' },
   DATASET_IMPORT_UNKNOWN_COLUMN: { kind: 'invalid', message: 'An import file has a column that is not a field of its source.' },
   DATASET_IMPORT_MISSING_COLUMN: { kind: 'invalid', message: 'An import file lacks uscc or a field of its source.' },
+  DATASET_IMPORT_NOT_RECORDED: { kind: 'unavailable', message: 'The import could not be recorded in the ledger; the vault was left as it was.' },
   DATASET_IMPORT_INVALID: { kind: 'invalid', message: 'Values of an import file break the catalog rules; nothing was changed.' },
 });
 

@@ -81,9 +81,9 @@ export function importDataset(config: Config, files: readonly SourceFile[], opti
         } finally {
           state.close();
         }
-      } catch (e) {
+      } catch (cause) {
         fs.renameSync(aside, config.vaultPath);
-        throw e;
+        throw datasetError('DATASET_IMPORT_NOT_RECORDED', { cause });
       }
       fs.rmSync(aside, { force: true });
       return { ...base, changed: true, ledgerSeq: seq };

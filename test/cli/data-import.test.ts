@@ -230,6 +230,25 @@ describe('dfix data import', () => {
     });
   });
 
+  it('an import the ledger cannot record leaves the old vault in place', async () => {
+    const state = config.statePath;
+    fs.renameSync(state, `${state}.away`);
+    fs.mkdirSync(state); // the platform state cannot be opened: no ledger entry can be written
+    try {
+      const rows = structuredClone(tax);
+      (rows[0] as Row).tax_paid_m01 = 1234.5;
+      const before = sha256(config.vaultPath);
+      const r = await importing('--source', 'tax', write('unrecorded.csv', toCsv(rows)));
+      expect(r.code).toBe(2);
+      expect(r.err).toContain('error DATASET_IMPORT_NOT_RECORDED:');
+      expect(sha256(config.vaultPath)).toBe(before);
+      expect(fs.readdirSync(data).filter((f) => f.startsWith('vault'))).toEqual(['vault.sqlite']);
+    } finally {
+      fs.rmdirSync(state);
+      fs.renameSync(`${state}.away`, state);
+    }
+  });
+
   it('the same values again give the same version: no switch, no ledger entry', async () => {
     const before = snapshot(data);
     const r = await importing('--json', '--source', 'tax', write('same.jsonl', toJsonl(tax)));

@@ -62,6 +62,12 @@ function badCheck(uscc: string): string {
   return uscc.slice(0, 17) + (good === '0' ? '1' : '0');
 }
 
+/** A CSV or JSON-lines file's rows in reverse order (the header stays first). */
+function reorder(file: string): string {
+  const lines = fs.readFileSync(file, 'utf8').trimEnd().split('\n');
+  return file.endsWith('.jsonl') ? `${lines.reverse().join('\n')}\n` : `${[lines[0], ...lines.slice(1).reverse()].join('\n')}\n`;
+}
+
 describe('dfix data import', () => {
   let root: string;
   let config: Config;
@@ -352,6 +358,21 @@ describe('dfix data import', () => {
       v.close();
     }
     expect(catalog().length).toBe(now.fields);
+
+    // the same content in another row order is the same version
+    const reversed = args.map((a) => (a.startsWith(files) ? write(`rev-${path.basename(a)}`, reorder(a)) : a));
+    const again = await importing(...reversed, '--json');
+    expect(again.code, again.err).toBe(0);
+    expect(JSON.parse(again.out)).toMatchObject({ changed: false, newVersion: now.version });
+
+    // a merchant the registration file no longer holds cannot be given by another source
+    const stale = (rowsOf(config, 'judicial') as Row[]).map((r) => ({ ...r }));
+    (stale[3] as Row).uscc = leaving.uscc as string;
+    const idx = args.indexOf('judicial');
+    const withStale = [...args];
+    withStale[idx + 1] = write('stale-judicial.csv', toCsv(stale));
+    const r2 = await refused('DATASET_IMPORT_INVALID', withStale);
+    expect(r2.err).toMatch(/judicial\s+5\s+uscc\s+unknown-subject/);
   });
 
   it('refuses while a server holds the data directory, and takes over a stale lock', async () => {

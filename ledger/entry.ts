@@ -18,7 +18,7 @@ export const ENTRY_FIELDS = {
   'org.reinstated': ['org', 'reason'],
   'model.submitted': ['model', 'digest', 'provider'],
   'model.vetted': ['model', 'digest', 'passed', 'report'],
-  'model.approved': ['model', 'digest', 'policy', 'expiresAt'],
+  'model.approved': ['model', 'digest', 'policy', 'expiresAt', 'stage'],
   'model.rejected': ['model', 'digest', 'reason'],
   'model.revoked': ['model', 'digest', 'reason'],
   'model.suspended': ['model', 'digest', 'reason'],

@@ -1,10 +1,10 @@
-// A bank's access to an approved model, for a purpose: requested by the bank, decided by
+// A bank's access to a model approved into production, for a purpose: requested by the bank, decided by
 // the model's provider.
 import { z } from 'zod';
 import { stmt } from '../core/sqlite.js';
 import type { Ctx } from './context.js';
 import { platformError } from './errors.js';
-import { rowOf } from './models.js';
+import { inProduction, rowOf } from './models.js';
 import { requireKind } from './orgs.js';
 import { newId, type Org } from './state.js';
 
@@ -13,7 +13,8 @@ export const accessRequestSchema = z.object({ purpose: z.string().regex(/^[a-z][
 export function requestAccess(ctx: Ctx, bank: Org, modelId: string, purpose: string) {
   requireKind(bank, 'bank');
   const row = rowOf(ctx, modelId);
-  if (row.status !== 'approved') throw platformError('MODEL_UNKNOWN');
+  // a model in evaluation is not the banks' to see (nor to ask for)
+  if (!inProduction(row)) throw platformError('MODEL_UNKNOWN');
   const id = newId('acc');
   ctx.db.transaction(() => {
     stmt(ctx.db, 'INSERT INTO access (id, model, bank, purpose, status, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(id, modelId, bank.id, purpose, 'requested', ctx.now().toISOString());

@@ -9,7 +9,7 @@ export const meAnswer = z.object({ id: z.string(), name: z.string(), kind: z.enu
 
 export const orgPage = pageOf(z.object({ id: z.string(), name: z.string(), uscc: z.string(), kind: z.string(), status: z.string(), createdAt: z.string() }));
 
-const approval = z.object({ policy: z.string().nullable(), expiresAt: z.string() }).nullable();
+const approval = z.object({ stage: z.enum(['evaluation', 'production']).nullable(), policy: z.string().nullable(), expiresAt: z.string() }).nullable();
 export const modelPage = pageOf(
   z.object({
     id: z.string(),

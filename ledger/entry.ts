@@ -16,6 +16,8 @@ export const ENTRY_FIELDS = {
   'org.suspended': ['org', 'reason'],
   'org.rejected': ['org', 'reason'],
   'org.reinstated': ['org', 'reason'],
+  'apikey.rotated': ['org', 'key', 'graceUntil', 'previous'],
+  'apikey.reissued': ['org', 'key', 'revoked', 'reason'],
   'model.submitted': ['model', 'digest', 'provider'],
   'model.vetted': ['model', 'digest', 'passed', 'report'],
   'model.approved': ['model', 'digest', 'policy', 'expiresAt', 'stage'],

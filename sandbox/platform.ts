@@ -46,6 +46,8 @@ export interface PlatformOptions {
   onEvent?: (event: string, data: Record<string, unknown>) => void;
   now?: () => Date;
   policy?: LoadedPolicy;
+  /** How long a rotated API key keeps working (default 24 h). */
+  apiKeyGraceMs?: number;
 }
 
 /**
@@ -81,6 +83,7 @@ export class Platform {
       crypto: new CryptoProcess(executor.confinementHandle),
       policy: options.policy ?? loadPolicy(),
       now: options.now ?? (() => new Date()),
+      ...(options.apiKeyGraceMs !== undefined ? { apiKeyGraceMs: options.apiKeyGraceMs } : {}),
     };
     const p = new Platform(config, ctx, state, !options.executor);
     // runs a killed process left open are closed now, as interrupted

@@ -17,6 +17,7 @@ import { serverError, STATUS } from './errors.js';
 import { parseJsonBody } from './json.js';
 import { RateLimiter } from './rate-limit.js';
 import { admittedRoutes } from './routes/admitted.js';
+import { apiKeyRoutes } from './routes/api-keys.js';
 import { listRoutes } from './routes/lists.js';
 import { encryptionRoutes } from './routes/encryption.js';
 import { bankRoutes, channelRoutes, fintechRoutes } from './routes/members.js';
@@ -158,6 +159,7 @@ export async function build(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(audience('any', admittedRoutes(deps.platform)), opts);
   await app.register(audience('any', listRoutes(deps.platform)), opts);
   await app.register(audience('any', encryptionRoutes(deps.platform)), opts);
+  await app.register(audience('any', apiKeyRoutes(deps.platform)), opts);
   await app.register(audience(['regulator'], regulatorRoutes(deps.platform)), opts);
   await app.register(audience(['fintech'], fintechRoutes(deps.platform)), opts);
   await app.register(audience(['bank'], bankRoutes(deps.platform)), opts);

@@ -22,6 +22,7 @@ import { platformError } from './errors.js';
 import { requireKind } from './orgs.js';
 import { modelRow, newId, type ApprovalStage, type ModelRow, type Org } from './state.js';
 import { vetPackage } from './vetting.js';
+import { emit, regulators } from './webhooks/events.js';
 
 const sha = (s: string) => `sha256:${createHash('sha256').update(s).digest('hex')}`;
 
@@ -103,6 +104,7 @@ async function submitAndVet(ctx: Ctx, fintech: Org, sub: z.infer<typeof submissi
       .run(id, fintech.id, report.digest, JSON.stringify(sub.manifest), sub.source, status, JSON.stringify(report), ctx.now().toISOString(), report.cost?.perRowMicros ?? null);
     ctx.ledger.append('model.submitted', fintech.id, { model: id, digest: report.digest, provider: fintech.id });
     ctx.ledger.append('model.vetted', 'platform', { model: id, digest: report.digest, passed: report.passed, report: sha(JSON.stringify(report)) });
+    emit(ctx, 'model.vetted', [fintech.id, ...regulators(ctx)], { model: id, passed: report.passed });
   })();
   return { id, digest: report.digest, status, report };
 }
@@ -163,6 +165,7 @@ export function approveModel(ctx: Ctx, regulator: Org, id: string, a: z.infer<ty
       .prepare("UPDATE models SET status = 'approved', stage = ?, approved_digest = ?, policy = ?, expires_at = ?, note = ? WHERE id = ?")
       .run(stage, row.digest, ctx.policy.digest, expiresAt, a.note ?? null, id);
     ctx.ledger.append('model.approved', regulator.id, { model: id, digest: row.digest, policy: ctx.policy.digest, expiresAt, stage, ...(promotion ? { from: 'evaluation' } : {}) });
+    emit(ctx, 'model.approved', [row.provider], { model: id, stage, expiresAt });
   })();
   return { id, status: 'approved' as const, stage, expiresAt };
 }
@@ -176,6 +179,7 @@ export function rejectModel(ctx: Ctx, regulator: Org, id: string, reason: string
     if (row.status !== 'vetted' && row.status !== 'vetting_failed' && !evaluated) throw platformError('MODEL_STATE');
     stmt(ctx.db, "UPDATE models SET status = 'rejected', note = ? WHERE id = ?").run(reason, id);
     ctx.ledger.append('model.rejected', regulator.id, { model: id, digest: row.digest, reason: reason.slice(0, 500) });
+    emit(ctx, 'model.rejected', [row.provider], { model: id });
   })();
   return { id, status: 'rejected' as const };
 }

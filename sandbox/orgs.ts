@@ -12,6 +12,7 @@ import { isValidUscc } from '../datasets/uscc.js';
 import type { Ctx } from './context.js';
 import { platformError } from './errors.js';
 import { newId, type Org, type OrgKind } from './state.js';
+import { emit, regulators } from './webhooks/events.js';
 
 export const orgApplicationSchema = z
   .object({
@@ -74,6 +75,7 @@ export function admitOrg(ctx: Ctx, regulator: Org, id: string): { id: string; st
     if (org.status !== 'pending') throw platformError('ORG_STATE');
     stmt(ctx.db, "UPDATE orgs SET status = 'admitted' WHERE id = ?").run(id);
     ctx.ledger.append('org.admitted', regulator.id, { org: id });
+    emit(ctx, 'application.decided', [...regulators(ctx), id], { org: id, status: 'admitted' });
     return { id, status: 'admitted' as const, apiKey: issueKey(ctx, id).apiKey };
   })();
 }

@@ -23,6 +23,7 @@ import { encryptionRoutes } from './routes/encryption.js';
 import { bankRoutes, channelRoutes, fintechRoutes } from './routes/members.js';
 import { publicRoutes } from './routes/public.js';
 import { regulatorRoutes } from './routes/regulator.js';
+import { webhookRoutes } from './routes/webhooks.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -64,7 +65,7 @@ export function audience(kinds: readonly OrgKind[] | 'any', register: (app: Fast
 }
 
 /** Codes whose detail is always platform-owned (a schema path, a rule, a flag): safe to return. */
-const NAMED_DETAIL = new Set(['REQUEST_INVALID', 'RUN_BAD_REQUEST', 'ORG_DUPLICATE', 'ACCESS_TERMS_REQUIRED', 'MODEL_STATE', 'CONSENT_STATE', 'BUDGET_REFRESH_INVALID']);
+const NAMED_DETAIL = new Set(['REQUEST_INVALID', 'RUN_BAD_REQUEST', 'ORG_DUPLICATE', 'ACCESS_TERMS_REQUIRED', 'MODEL_STATE', 'CONSENT_STATE', 'BUDGET_REFRESH_INVALID', 'WEBHOOK_URL_REFUSED']);
 
 /**
  * Where a request broke its schema, and which rule: "body/subjects/3: too_big". Path
@@ -160,6 +161,7 @@ export async function build(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(audience('any', listRoutes(deps.platform)), opts);
   await app.register(audience('any', encryptionRoutes(deps.platform)), opts);
   await app.register(audience('any', apiKeyRoutes(deps.platform)), opts);
+  await app.register(audience('any', webhookRoutes(deps.platform)), opts);
   await app.register(audience(['regulator'], regulatorRoutes(deps.platform)), opts);
   await app.register(audience(['fintech'], fintechRoutes(deps.platform)), opts);
   await app.register(audience(['bank'], bankRoutes(deps.platform)), opts);

@@ -7,7 +7,9 @@ const pageOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item)
 
 export const meAnswer = z.object({ id: z.string(), name: z.string(), kind: z.enum(['fintech', 'bank', 'channel', 'regulator']), uscc: z.string(), status: z.string() });
 
-export const orgPage = pageOf(z.object({ id: z.string(), name: z.string(), uscc: z.string(), kind: z.string(), status: z.string(), createdAt: z.string() }));
+export const orgPage = pageOf(
+  z.object({ id: z.string(), name: z.string(), uscc: z.string(), kind: z.string(), status: z.string(), reason: z.string().nullable().describe("the reason of the regulator's last decision (reject, suspend, reinstate)"), createdAt: z.string() }),
+);
 
 const approval = z.object({ stage: z.enum(['evaluation', 'production']).nullable(), policy: z.string().nullable(), expiresAt: z.string() }).nullable();
 export const modelPage = pageOf(

@@ -96,12 +96,13 @@ export function listOrgs(ctx: Ctx, org: Org, q: z.infer<typeof orgListQuery>) {
   const w = new Where();
   if (q.status) w.add('o.status = ?', q.status);
   if (q.kind) w.add('o.kind = ?', q.kind);
-  return page(ctx, 'SELECT o.id, o.name, o.uscc, o.kind, o.status, o.created_at FROM orgs o', 'o', w, q, (r: { id: string; name: string; uscc: string; kind: string; status: string; created_at: string }) => ({
+  return page(ctx, 'SELECT o.id, o.name, o.uscc, o.kind, o.status, o.reason, o.created_at FROM orgs o', 'o', w, q, (r: { id: string; name: string; uscc: string; kind: string; status: string; reason: string | null; created_at: string }) => ({
     id: r.id,
     name: r.name,
     uscc: r.uscc,
     kind: r.kind,
     status: r.status,
+    reason: r.reason,
     createdAt: r.created_at,
   }));
 }

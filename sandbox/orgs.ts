@@ -86,7 +86,7 @@ export function suspendOrg(ctx: Ctx, regulator: Org, id: string, reason: string)
     const org = getOrg(ctx, id);
     if (!org) throw platformError('ORG_UNKNOWN');
     if (org.status === 'suspended' || org.kind === 'regulator') throw platformError('ORG_STATE');
-    stmt(ctx.db, "UPDATE orgs SET status = 'suspended' WHERE id = ?").run(id);
+    stmt(ctx.db, "UPDATE orgs SET status = 'suspended', reason = ? WHERE id = ?").run(reason, id);
     ctx.ledger.append('org.suspended', regulator.id, { org: id, reason: reason.slice(0, 500) });
   })();
   return { id, status: 'suspended' };

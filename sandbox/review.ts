@@ -35,7 +35,7 @@ export function rejectOrg(ctx: Ctx, regulator: Org, id: string, reason: string):
     const org = getOrg(ctx, id);
     if (!org) throw platformError('ORG_UNKNOWN');
     if (org.status !== 'pending') throw platformError('ORG_STATE');
-    stmt(ctx.db, "UPDATE orgs SET status = 'rejected' WHERE id = ?").run(id);
+    stmt(ctx.db, "UPDATE orgs SET status = 'rejected', reason = ? WHERE id = ?").run(reason, id);
     ctx.ledger.append('org.rejected', regulator.id, { org: id, reason: reason.slice(0, 500) });
     emit(ctx, 'application.decided', [...regulators(ctx), id], { org: id, status: 'rejected' });
   })();
@@ -49,7 +49,7 @@ export function reinstateOrg(ctx: Ctx, regulator: Org, id: string, reason: strin
     const org = getOrg(ctx, id);
     if (!org) throw platformError('ORG_UNKNOWN');
     if (org.status !== 'suspended') throw platformError('ORG_STATE');
-    stmt(ctx.db, "UPDATE orgs SET status = 'admitted' WHERE id = ?").run(id);
+    stmt(ctx.db, "UPDATE orgs SET status = 'admitted', reason = ? WHERE id = ?").run(reason, id);
     ctx.ledger.append('org.reinstated', regulator.id, { org: id, reason: reason.slice(0, 500) });
   })();
   return { id, status: 'admitted' };

@@ -33,6 +33,7 @@ CREATE TABLE IF NOT EXISTS webhooks (id TEXT PRIMARY KEY, org TEXT NOT NULL REFE
   created_at TEXT NOT NULL, deleted_at TEXT);
 CREATE TABLE IF NOT EXISTS webhook_deliveries (id TEXT PRIMARY KEY, endpoint TEXT NOT NULL REFERENCES webhooks(id), org TEXT NOT NULL, event TEXT NOT NULL,
   payload TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL, due_at TEXT NOT NULL, created_at TEXT NOT NULL, finished_at TEXT);
+CREATE INDEX IF NOT EXISTS webhooks_by_org ON webhooks (org);
 CREATE INDEX IF NOT EXISTS webhook_deliveries_due ON webhook_deliveries (status, due_at);
 CREATE INDEX IF NOT EXISTS webhook_deliveries_by_org ON webhook_deliveries (org, created_at, id);
 CREATE TABLE IF NOT EXISTS webhook_attempts (delivery TEXT NOT NULL REFERENCES webhook_deliveries(id), n INTEGER NOT NULL, at TEXT NOT NULL, status INTEGER, error TEXT,
@@ -61,6 +62,8 @@ const ADDED_COLUMNS = [
   // API key rotation (sandbox/keys.ts): the end of a rotated key's grace, a reissue's revocation
   'ALTER TABLE api_keys ADD COLUMN expires_at TEXT',
   'ALTER TABLE api_keys ADD COLUMN revoked_at TEXT',
+  // the reason of the regulator's last decision on an organisation (reject, suspend, reinstate)
+  'ALTER TABLE orgs ADD COLUMN reason TEXT',
 ];
 /**
  * Data written before the columns above: a model approved under the one-stage rule was open

@@ -114,7 +114,7 @@ describe('two-stage approval', () => {
 });
 
 describe('migration', () => {
-  it('adds the stage to a state file from before stages, approved models in production', () => {
+  it('adds the new columns and tables to a state file from before them, approved models in production', () => {
     const dir = tmpDir('dfix-migrate-');
     try {
       const db = openDatabase(`${dir}/platform.sqlite`);
@@ -136,6 +136,8 @@ describe('migration', () => {
         { id: 'mdl_v', stage: null },
       ]);
       expect(db.prepare('SELECT expires_at, revoked_at FROM api_keys').get()).toEqual({ expires_at: null, revoked_at: null });
+      expect(db.prepare('SELECT reason FROM orgs').get()).toEqual({ reason: null });
+      expect(db.prepare('SELECT count(*) AS n FROM webhooks').get()).toEqual({ n: 0 });
       db.close();
     } finally {
       rmDir(dir);

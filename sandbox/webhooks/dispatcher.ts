@@ -2,7 +2,8 @@
 // deliveries that are due (due_at <= the platform's clock) and posts each, signed, to its
 // endpoint; a 2xx ends it, anything else (another status, a timeout, a refused address, a
 // redirect, a connection error) is recorded as an attempt and retried after the next delay
-// of the schedule, until the attempts run out. Nothing a run does waits for it, and
+// of the schedule, until the attempts run out. A 410 Gone means the receiver wants no more:
+// the delivery fails and the endpoint is deleted, its pending deliveries cancelled. Nothing a run does waits for it, and
 // nothing it does fails a run. The clock (Ctx.now) and the loop's timer are injectable, so
 // tests drive retries by moving the clock and calling deliverDue(), without sleeping.
 import http from 'node:http';
@@ -130,9 +131,15 @@ export class WebhookDispatcher {
     const durationMs = Math.round(performance.now() - started);
     const n = d.attempts + 1;
     const ok = outcome.status !== null && outcome.status >= 200 && outcome.status < 300;
-    const done = ok || n >= this.maxAttempts || d.deleted_at !== null;
+    const gone = outcome.status === 410;
+    const done = ok || gone || n >= this.maxAttempts || d.deleted_at !== null;
     const at = startedAt.toISOString();
     this.ctx.db.transaction(() => {
+      if (gone) {
+        const end = this.ctx.now().toISOString();
+        stmt(this.ctx.db, 'UPDATE webhooks SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL').run(end, d.endpoint);
+        stmt(this.ctx.db, "UPDATE webhook_deliveries SET status = 'cancelled', finished_at = ? WHERE endpoint = ? AND status = 'pending' AND id != ?").run(end, d.endpoint, d.id);
+      }
       stmt(this.ctx.db, 'INSERT INTO webhook_attempts (delivery, n, at, status, error, duration_ms) VALUES (?, ?, ?, ?, ?, ?)').run(d.id, n, at, outcome.status, outcome.error, durationMs);
       if (done) stmt(this.ctx.db, 'UPDATE webhook_deliveries SET attempts = ?, status = ?, finished_at = ? WHERE id = ?').run(n, ok ? 'delivered' : d.deleted_at ? 'cancelled' : 'failed', this.ctx.now().toISOString(), d.id);
       else {

@@ -237,6 +237,23 @@ describe('deliveries', () => {
     expect((await deliveries('channel')).find((d) => d.id === 'msg_hang')!.status).toBe('cancelled');
   });
 
+  it('410 Gone: the delivery fails, the endpoint is deleted and its pending deliveries cancelled', async () => {
+    const gone = await register('channel', '/gone', ['consent.revoked']);
+    rx.script('/gone', [410]);
+    const db = w.platform.ctx.db;
+    const put = db.prepare("INSERT INTO webhook_deliveries (id, endpoint, org, event, payload, status, attempts, due_at, created_at) VALUES (?, ?, ?, 'consent.revoked', '{}', 'pending', 0, ?, ?)");
+    put.run('msg_gone1', gone.id, w.ids.channel, now().toISOString(), now().toISOString());
+    put.run('msg_gone2', gone.id, w.ids.channel, new Date(now().getTime() + 60_000).toISOString(), now().toISOString());
+    await deliver();
+    const mine = await deliveries('channel');
+    expect(mine.find((d) => d.id === 'msg_gone1')).toMatchObject({ status: 'failed', attempts: [{ status: 410 }] });
+    expect(mine.find((d) => d.id === 'msg_gone2')).toMatchObject({ status: 'cancelled', attempts: [] });
+    expect((await w.call('GET', '/v1/webhooks', 'channel')).json.items.map((e: { id: string }) => e.id)).not.toContain(gone.id);
+    frozen = (frozen as number) + 120_000;
+    await deliver();
+    expect(rx.at('/gone')).toHaveLength(1);
+  });
+
   it('run.available is sent at the run\'s availableAt, never earlier', async () => {
     frozen = null;
     offset = 0;

@@ -16,6 +16,8 @@ export const ENTRY_FIELDS = {
   'org.suspended': ['org', 'reason'],
   'org.rejected': ['org', 'reason'],
   'org.reinstated': ['org', 'reason'],
+  'webhook.registered': ['endpoint', 'org', 'events', 'url'],
+  'webhook.deleted': ['endpoint', 'org', 'cause'],
   'apikey.rotated': ['org', 'key', 'graceUntil', 'previous'],
   'apikey.reissued': ['org', 'key', 'revoked', 'reason'],
   'model.submitted': ['model', 'digest', 'provider'],

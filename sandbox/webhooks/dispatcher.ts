@@ -137,7 +137,9 @@ export class WebhookDispatcher {
     this.ctx.db.transaction(() => {
       if (gone) {
         const end = this.ctx.now().toISOString();
-        stmt(this.ctx.db, 'UPDATE webhooks SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL').run(end, d.endpoint);
+        const ended = stmt(this.ctx.db, 'UPDATE webhooks SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL').run(end, d.endpoint).changes;
+        const org = stmt(this.ctx.db, 'SELECT org FROM webhooks WHERE id = ?').pluck().get(d.endpoint) as string;
+        if (ended > 0) this.ctx.ledger.append('webhook.deleted', 'platform', { endpoint: d.endpoint, org, cause: 'gone' });
         stmt(this.ctx.db, "UPDATE webhook_deliveries SET status = 'cancelled', finished_at = ? WHERE endpoint = ? AND status = 'pending' AND id != ?").run(end, d.endpoint, d.id);
       }
       stmt(this.ctx.db, 'INSERT INTO webhook_attempts (delivery, n, at, status, error, duration_ms) VALUES (?, ?, ?, ?, ?, ?)').run(d.id, n, at, outcome.status, outcome.error, durationMs);

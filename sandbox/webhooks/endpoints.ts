@@ -1,6 +1,7 @@
 // An organisation's webhook endpoints: registered with a URL and the events it wants (the
 // signing secret is returned once, at registration), listed, deleted; and the record of
 // every delivery and attempt to them.
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { stmt } from '../../core/sqlite.js';
 import type { Ctx } from '../context.js';
@@ -61,6 +62,8 @@ export function registerEndpoint(ctx: Ctx, org: Org, body: z.infer<typeof endpoi
     const held = stmt(ctx.db, 'SELECT count(*) FROM webhooks WHERE org = ? AND deleted_at IS NULL').pluck().get(org.id) as number;
     if (held >= MAX_ENDPOINTS) throw platformError('WEBHOOK_LIMIT');
     stmt(ctx.db, 'INSERT INTO webhooks (id, org, url, events, secret, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(id, org.id, url, JSON.stringify(body.events), secret, createdAt);
+    // the URL is the organisation's own business: the ledger keeps its digest
+    ctx.ledger.append('webhook.registered', org.id, { endpoint: id, org: org.id, events: [...body.events], url: `sha256:${createHash('sha256').update(url).digest('hex')}` });
   })();
   return { id, url, events: body.events, createdAt, secret };
 }
@@ -78,6 +81,7 @@ export function deleteEndpoint(ctx: Ctx, org: Org, id: string): z.infer<typeof d
     const now = ctx.now().toISOString();
     stmt(ctx.db, 'UPDATE webhooks SET deleted_at = ? WHERE id = ?').run(now, id);
     const cancelled = stmt(ctx.db, "UPDATE webhook_deliveries SET status = 'cancelled', finished_at = ? WHERE endpoint = ? AND status = 'pending'").run(now, id).changes;
+    ctx.ledger.append('webhook.deleted', org.id, { endpoint: id, org: org.id, cause: 'deleted' });
     return { id, deleted: true as const, cancelled };
   })();
 }

@@ -252,6 +252,12 @@ describe('deliveries', () => {
     frozen = (frozen as number) + 120_000;
     await deliver();
     expect(rx.at('/gone')).toHaveLength(1);
+    // registrations and deletions are in the ledger, the URL only as a digest
+    const entries = ((await w.call('GET', '/v1/ledger/entries?start=0&end=1000', 'regulator')).json as unknown as { entry: Record<string, unknown> }[]).map((e) => e.entry);
+    expect(entries.filter((e) => e.type === 'webhook.deleted').map((e) => [e.endpoint, e.cause])).toEqual(expect.arrayContaining([[gone.id, 'gone']]));
+    const registered = entries.find((e) => e.type === 'webhook.registered' && e.endpoint === gone.id);
+    expect(registered).toMatchObject({ org: w.ids.channel, events: ['consent.revoked'], url: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) });
+    expect(JSON.stringify(entries)).not.toContain(rx.base);
   });
 
   it('run.available is sent at the run\'s availableAt, never earlier', async () => {

@@ -59,7 +59,7 @@ const ADDED_COLUMNS = [
   'ALTER TABLE access ADD COLUMN terms TEXT',
   // two-stage approval (sandbox/models.ts): 'evaluation' or 'production', null until approved
   'ALTER TABLE models ADD COLUMN stage TEXT',
-  // API key rotation (sandbox/keys.ts): the end of a rotated key's grace, a reissue's revocation
+  // API key rotation (sandbox/orgs.ts): the end of a rotated key's grace, a reissue's revocation
   'ALTER TABLE api_keys ADD COLUMN expires_at TEXT',
   'ALTER TABLE api_keys ADD COLUMN revoked_at TEXT',
   // the reason of the regulator's last decision on an organisation (reject, suspend, reinstate)
@@ -69,7 +69,7 @@ const ADDED_COLUMNS = [
  * Data written before the columns above: a model approved under the one-stage rule was open
  * to banks, so it is in production (idempotent: only rows with no stage yet).
  */
-const BACKFILL = "UPDATE models SET stage = 'production' WHERE stage IS NULL AND approved_digest IS NOT NULL";
+const STAGE_BACKFILL = "UPDATE models SET stage = 'production' WHERE stage IS NULL AND approved_digest IS NOT NULL";
 /** Indexes on added columns: created once the columns are there. */
 const ADDED_INDEXES = 'CREATE INDEX IF NOT EXISTS runs_by_available ON runs (available_at);';
 
@@ -83,7 +83,7 @@ export function migrate(db: Db): void {
     }
   }
   db.exec(ADDED_INDEXES);
-  db.exec(BACKFILL);
+  db.exec(STAGE_BACKFILL);
 }
 
 /** A random identifier with a readable prefix. */

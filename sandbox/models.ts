@@ -2,7 +2,7 @@
 // suspension for review after repeated failures on real data), the catalog, and the check
 // that a model may run (approved, not expired, unchanged since approval).
 //
-// Approval has two stages (docs/design.md, "Two-stage approval"). Evaluation: the model
+// Approval has two stages (docs/design.md, "Approval stages, keys and webhooks"). Evaluation: the model
 // runs aggregate backtests for its provider and the regulator only; no bank sees it.
 // Production: banks see it in the catalog, may ask for access, and score merchants with it.
 // A vetted model is approved into either stage (a plain approve is production, as before
@@ -136,7 +136,7 @@ export const approvalSchema = z
   .strict();
 export const reasonSchema = z.object({ reason: z.string().min(1).max(1000) }).strict();
 
-/** The answer of an approval (and of reject and revoke, without a stage). */
+/** The answer of an approval (its schema also fits reject and revoke, which carry no stage). */
 export const decisionAnswer = z.object({
   id: z.string(),
   status: z.enum(['approved', 'rejected', 'revoked']),

@@ -93,7 +93,7 @@ export const inboxAnswer = z.object({
   since: z.string().optional(),
   sections: z.array(
     z.object({
-      type: z.enum(['org.pending', 'model.vetted', 'access.requested', 'run.available', 'consent.expiring']),
+      type: z.enum(['org.pending', 'model.vetted', 'model.evaluation', 'access.requested', 'run.available', 'consent.expiring']),
       count: z.number(),
       items: z.array(z.record(z.string(), z.unknown())),
     }),

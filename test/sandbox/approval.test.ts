@@ -6,6 +6,7 @@ import { openDatabase } from '../../core/sqlite.js';
 import { readPackage } from '../../models/package.js';
 import { grantAccess, requestAccess } from '../../sandbox/access.js';
 import { recordConsent } from '../../sandbox/consents.js';
+import { inbox } from '../../sandbox/inbox.js';
 import { approveModel, catalog, getModel, rejectModel, submitModel } from '../../sandbox/models.js';
 import { runAggregate } from '../../sandbox/run/aggregate.js';
 import { runSubjects } from '../../sandbox/run/subjects.js';
@@ -58,7 +59,10 @@ describe('two-stage approval', () => {
     const ctx = w.platform.ctx;
     const id = await submit();
     approveModel(ctx, w.regulator, id, { stage: 'evaluation' });
+    const awaiting = () => inbox(ctx, w.regulator, {}).sections.find((s) => s.type === 'model.evaluation')!.items.map((i) => i.id);
+    expect(awaiting()).toContain(id);
     expect(approveModel(ctx, w.regulator, id, { stage: 'production', note: 'backtests reviewed' })).toMatchObject({ stage: 'production' });
+    expect(awaiting()).not.toContain(id);
     expect(catalog(ctx, undefined).find((c) => c.id === id)?.approval).toMatchObject({ stage: 'production', policy: ctx.policy.digest });
     const acc = requestAccess(ctx, w.bank, id, 'credit-assessment');
     grantAccess(ctx, w.fintech, acc.id);

@@ -1,23 +1,26 @@
-// A bank's access to an approved model, for a purpose: requested by the bank, decided by
+// A bank's access to a model approved into production, for a purpose: requested by the bank, decided by
 // the model's provider.
 import { z } from 'zod';
 import { stmt } from '../core/sqlite.js';
 import type { Ctx } from './context.js';
 import { platformError } from './errors.js';
-import { rowOf } from './models.js';
+import { inProduction, rowOf } from './models.js';
 import { requireKind } from './orgs.js';
 import { newId, type Org } from './state.js';
+import { emit } from './webhooks/events.js';
 
 export const accessRequestSchema = z.object({ purpose: z.string().regex(/^[a-z][a-z0-9-]{1,40}$/) }).strict();
 
 export function requestAccess(ctx: Ctx, bank: Org, modelId: string, purpose: string) {
   requireKind(bank, 'bank');
   const row = rowOf(ctx, modelId);
-  if (row.status !== 'approved') throw platformError('MODEL_UNKNOWN');
+  // a model in evaluation is not the banks' to see (nor to ask for)
+  if (!inProduction(row)) throw platformError('MODEL_UNKNOWN');
   const id = newId('acc');
   ctx.db.transaction(() => {
     stmt(ctx.db, 'INSERT INTO access (id, model, bank, purpose, status, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(id, modelId, bank.id, purpose, 'requested', ctx.now().toISOString());
     ctx.ledger.append('access.requested', bank.id, { access: id, model: modelId, bank: bank.id, purpose });
+    emit(ctx, 'access.requested', [row.provider], { access: id, model: modelId, bank: bank.id, purpose });
   })();
   return { id, status: 'requested' as const };
 }
@@ -35,8 +38,8 @@ export const grantSchema = z
 function decideAccess(ctx: Ctx, provider: Org, id: string, status: 'granted' | 'denied', reason?: string, terms?: z.infer<typeof grantSchema>) {
   requireKind(provider, 'fintech');
   ctx.db.transaction(() => {
-    const a = stmt(ctx.db, 'SELECT access.status, models.provider, models.manifest FROM access JOIN models ON models.id = access.model WHERE access.id = ?').get(id) as
-      | { status: string; provider: string; manifest: string }
+    const a = stmt(ctx.db, 'SELECT access.status, access.bank, access.model, models.provider, models.manifest FROM access JOIN models ON models.id = access.model WHERE access.id = ?').get(id) as
+      | { status: string; bank: string; model: string; provider: string; manifest: string }
       | undefined;
     if (!a || a.provider !== provider.id) throw platformError('ACCESS_UNKNOWN');
     if (a.status !== 'requested') throw platformError('ACCESS_STATE');
@@ -46,6 +49,7 @@ function decideAccess(ctx: Ctx, provider: Org, id: string, status: 'granted' | '
     stmt(ctx.db, 'UPDATE access SET status = ?, reason = ? WHERE id = ?').run(status, reason ?? null, id);
     if (status === 'granted') ctx.ledger.append('access.granted', provider.id, { access: id });
     else ctx.ledger.append('access.denied', provider.id, { access: id, reason: (reason ?? '').slice(0, 500) });
+    emit(ctx, 'access.decided', [a.bank], { access: id, model: a.model, status });
   })();
   return { id, status };
 }

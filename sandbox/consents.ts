@@ -9,6 +9,7 @@ import type { Ctx } from './context.js';
 import { platformError } from './errors.js';
 import { getOrg, requireKind } from './orgs.js';
 import { newId, type Org } from './state.js';
+import { emit } from './webhooks/events.js';
 
 const sha = (s: string) => `sha256:${createHash('sha256').update(s).digest('hex')}`;
 /** Merchants appear in the ledger only as digests of their codes. */
@@ -60,11 +61,12 @@ export function hasValidConsent(ctx: Ctx, bank: string, subject: string, purpose
 export function revokeConsent(ctx: Ctx, channel: Org, id: string) {
   requireKind(channel, 'channel');
   ctx.db.transaction(() => {
-    const c = stmt(ctx.db, 'SELECT channel, revoked_at FROM consents WHERE id = ?').get(id) as { channel: string; revoked_at: string | null } | undefined;
+    const c = stmt(ctx.db, 'SELECT channel, bank, revoked_at FROM consents WHERE id = ?').get(id) as { channel: string; bank: string; revoked_at: string | null } | undefined;
     if (!c || c.channel !== channel.id) throw platformError('CONSENT_UNKNOWN');
     if (c.revoked_at) throw platformError('CONSENT_STATE');
     stmt(ctx.db, 'UPDATE consents SET revoked_at = ? WHERE id = ?').run(ctx.now().toISOString(), id);
     ctx.ledger.append('consent.revoked', channel.id, { consent: id });
+    emit(ctx, 'consent.revoked', [c.bank], { consent: id });
   })();
   return { id, status: 'revoked' as const };
 }

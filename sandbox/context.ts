@@ -11,4 +11,6 @@ export interface Ctx {
   executor: Executor;
   policy: LoadedPolicy;
   now: () => Date;
+  /** How long a rotated API key keeps working (sandbox/orgs.ts; default API_KEY_GRACE_MS, 24 h). */
+  apiKeyGraceMs?: number;
 }

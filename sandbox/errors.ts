@@ -28,6 +28,9 @@ export const PLATFORM_ERRORS = defineErrors({
   RUN_DEADLINE_MISSED: { kind: 'refused', message: 'The run did not finish within its public deadline.' },
   LIST_CURSOR_INVALID: { kind: 'invalid', message: 'The cursor is not one this list gave.' },
   BUDGET_REFRESH_INVALID: { kind: 'invalid', message: 'The budget refresh names no known legal entity or dataset lineage.' },
+  WEBHOOK_URL_REFUSED: { kind: 'invalid', message: 'The webhook URL is not one the platform sends to (https to a public address only).' },
+  WEBHOOK_UNKNOWN: { kind: 'not_found', message: 'No such webhook endpoint.' },
+  WEBHOOK_LIMIT: { kind: 'conflict', message: 'This organisation holds the most webhook endpoints allowed; delete one first.' },
 });
 
 export const platformError = errorFactory(PLATFORM_ERRORS);

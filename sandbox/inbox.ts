@@ -1,5 +1,6 @@
 // What awaits an organisation's action, one short answer per kind of organisation:
-//   regulator  applications to admit (orgs pending) and vetted models awaiting approval
+//   regulator  applications to admit (orgs pending), vetted models awaiting approval, and
+//              models in evaluation awaiting a decision on production
 //   fintech    banks' access requests to its models awaiting its decision
 //   bank       its runs whose answers became available since ?since= (default: 24 hours ago)
 //   channel    active consents it recorded that expire within 30 days (to renew or let lapse)
@@ -16,7 +17,7 @@ const DAY = 86_400_000;
 export const inboxQuery = z.object({ since: z.iso.datetime().optional() }).strict();
 
 export interface InboxSection {
-  type: 'org.pending' | 'model.vetted' | 'access.requested' | 'run.available' | 'consent.expiring';
+  type: 'org.pending' | 'model.vetted' | 'model.evaluation' | 'access.requested' | 'run.available' | 'consent.expiring';
   count: number;
   items: Record<string, unknown>[];
 }
@@ -41,6 +42,15 @@ export function inbox(ctx: Ctx, org: Org, q: z.infer<typeof inboxQuery>): { kind
             'models m JOIN orgs p ON p.id = m.provider',
             "m.status = 'vetted'",
             "m.id, json_extract(m.manifest, '$.name') AS name, json_extract(m.manifest, '$.version') AS version, m.digest, m.provider, p.name AS providerName, m.created_at AS createdAt",
+            [],
+            'm.created_at',
+          ),
+          section(
+            ctx,
+            'model.evaluation',
+            'models m JOIN orgs p ON p.id = m.provider',
+            "m.status = 'approved' AND m.stage = 'evaluation'",
+            "m.id, json_extract(m.manifest, '$.name') AS name, json_extract(m.manifest, '$.version') AS version, m.digest, m.provider, p.name AS providerName, m.expires_at AS expiresAt, m.created_at AS createdAt",
             [],
             'm.created_at',
           ),

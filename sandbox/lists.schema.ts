@@ -7,9 +7,11 @@ const pageOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item)
 
 export const meAnswer = z.object({ id: z.string(), name: z.string(), kind: z.enum(['fintech', 'bank', 'channel', 'regulator']), uscc: z.string(), status: z.string() });
 
-export const orgPage = pageOf(z.object({ id: z.string(), name: z.string(), uscc: z.string(), kind: z.string(), status: z.string(), createdAt: z.string() }));
+export const orgPage = pageOf(
+  z.object({ id: z.string(), name: z.string(), uscc: z.string(), kind: z.string(), status: z.string(), reason: z.string().nullable().describe("the reason of the regulator's last decision (reject, suspend, reinstate)"), createdAt: z.string() }),
+);
 
-const approval = z.object({ policy: z.string().nullable(), expiresAt: z.string() }).nullable();
+const approval = z.object({ stage: z.enum(['evaluation', 'production']).nullable(), policy: z.string().nullable(), expiresAt: z.string() }).nullable();
 export const modelPage = pageOf(
   z.object({
     id: z.string(),
@@ -91,7 +93,7 @@ export const inboxAnswer = z.object({
   since: z.string().optional(),
   sections: z.array(
     z.object({
-      type: z.enum(['org.pending', 'model.vetted', 'access.requested', 'run.available', 'consent.expiring']),
+      type: z.enum(['org.pending', 'model.vetted', 'model.evaluation', 'access.requested', 'run.available', 'consent.expiring']),
       count: z.number(),
       items: z.array(z.record(z.string(), z.unknown())),
     }),

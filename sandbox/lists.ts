@@ -96,12 +96,13 @@ export function listOrgs(ctx: Ctx, org: Org, q: z.infer<typeof orgListQuery>) {
   const w = new Where();
   if (q.status) w.add('o.status = ?', q.status);
   if (q.kind) w.add('o.kind = ?', q.kind);
-  return page(ctx, 'SELECT o.id, o.name, o.uscc, o.kind, o.status, o.created_at FROM orgs o', 'o', w, q, (r: { id: string; name: string; uscc: string; kind: string; status: string; created_at: string }) => ({
+  return page(ctx, 'SELECT o.id, o.name, o.uscc, o.kind, o.status, o.reason, o.created_at FROM orgs o', 'o', w, q, (r: { id: string; name: string; uscc: string; kind: string; status: string; reason: string | null; created_at: string }) => ({
     id: r.id,
     name: r.name,
     uscc: r.uscc,
     kind: r.kind,
     status: r.status,
+    reason: r.reason,
     createdAt: r.created_at,
   }));
 }
@@ -117,17 +118,17 @@ type ModelListRow = ModelRow & { provider_name: string };
 /**
  * The regulator sees every model, a fintech its own (both without source or report: those
  * are at /v1/models/:id and /v1/models/:id/source); everyone else sees approved, unexpired
- * models as public cards.
+ * models in production as public cards.
  */
 export function listModels(ctx: Ctx, org: Org, q: z.infer<typeof modelListQuery>) {
   const w = new Where();
   const full = org.kind === 'regulator' || org.kind === 'fintech';
   if (org.kind === 'fintech') w.add('m.provider = ?', org.id);
-  if (!full) w.add("m.status = 'approved' AND m.expires_at > ?", ctx.now().toISOString());
+  if (!full) w.add("m.status = 'approved' AND m.stage = 'production' AND m.expires_at > ?", ctx.now().toISOString());
   if (q.status) w.add('m.status = ?', q.status);
   if (q.provider) w.add('m.provider = ?', q.provider);
   const select =
-    'SELECT m.id, m.provider, m.digest, m.manifest, m.status, m.approved_digest, m.policy, m.expires_at, m.note, m.created_at, p.name AS provider_name FROM models m JOIN orgs p ON p.id = m.provider';
+    'SELECT m.id, m.provider, m.digest, m.manifest, m.status, m.approved_digest, m.policy, m.expires_at, m.stage, m.note, m.created_at, p.name AS provider_name FROM models m JOIN orgs p ON p.id = m.provider';
   return page(ctx, select, 'm', w, q, (r: ModelListRow) => {
     if (!full) return { ...publicCard(r), providerName: r.provider_name, createdAt: r.created_at };
     const manifest = JSON.parse(r.manifest) as { name?: string; version?: string; description?: string; tags?: string[] };
@@ -142,7 +143,7 @@ export function listModels(ctx: Ctx, org: Org, q: z.infer<typeof modelListQuery>
       digest: r.digest,
       status: r.status,
       note: r.note,
-      approval: r.expires_at ? { policy: r.policy, expiresAt: r.expires_at } : null,
+      approval: r.expires_at ? { stage: r.stage, policy: r.policy, expiresAt: r.expires_at } : null,
       createdAt: r.created_at,
     };
   });

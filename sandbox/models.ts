@@ -1,6 +1,14 @@
 // The model registry: submission (with vetting), review (approve, reject, revoke, and
 // suspension for review after repeated failures on real data), the catalog, and the check
 // that a model may run (approved, not expired, unchanged since approval).
+//
+// Approval has two stages (docs/design.md, "Approval stages, keys and webhooks"). Evaluation: the model
+// runs aggregate backtests for its provider and the regulator only; no bank sees it.
+// Production: banks see it in the catalog, may ask for access, and score merchants with it.
+// A vetted model is approved into either stage (a plain approve is production, as before
+// stages existed); an evaluation model is promoted to production, unchanged since its
+// evaluation approval. Each approval is its own model.approved entry, bound to the digest,
+// the policy digest and an expiry.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { MAX_MODEL_FILE_BYTES, REASON_SLOTS } from '../core/limits.js';
@@ -12,19 +20,20 @@ import { catalog as fieldCatalog } from '../datasets/catalog.js';
 import type { Ctx } from './context.js';
 import { platformError } from './errors.js';
 import { requireKind } from './orgs.js';
-import { modelRow, newId, type ModelRow, type Org } from './state.js';
+import { modelRow, newId, type ApprovalStage, type ModelRow, type Org } from './state.js';
 import { vetPackage } from './vetting.js';
+import { emit, regulators } from './webhooks/events.js';
 
 const sha = (s: string) => `sha256:${createHash('sha256').update(s).digest('hex')}`;
 
 /** A package as submitted: the manifest, and the model file's text (JavaScript, PMML XML or XGBoost JSON). */
 export const submissionSchema = z.object({ manifest: z.record(z.string(), z.unknown()), source: z.string().max(MAX_MODEL_FILE_BYTES + 1) }).strict();
 
-export interface Approval {
-  policy: string;
-  expiresAt: string;
-  note: string | null;
-}
+/** Who may run a model: aggregates (provider, regulator) in either stage; banks in production only. */
+export type ModelUse = 'aggregate' | 'bank';
+
+/** Banks (and anyone but the provider and the regulator) see a model only in production. */
+export const inProduction = (row: Pick<ModelRow, 'status' | 'stage'>) => row.status === 'approved' && row.stage === 'production';
 
 export function rowOf(ctx: Ctx, id: string): ModelRow {
   const raw = stmt(ctx.db, 'SELECT * FROM models WHERE id = ?').get(id);
@@ -42,7 +51,7 @@ export function publicCard(row: ModelRow) {
     digest: row.digest,
     status: row.status,
     manifest: { ...manifest, ...(bankFeatures ? { bankFeatures: bankFeatures.map((f) => ({ name: f.name })) } : {}) },
-    approval: row.expires_at ? { policy: row.policy, expiresAt: row.expires_at } : null,
+    approval: row.expires_at ? { stage: row.stage, policy: row.policy, expiresAt: row.expires_at } : null,
     disclosure: disclosureOf(m),
   };
 }
@@ -95,6 +104,7 @@ async function submitAndVet(ctx: Ctx, fintech: Org, sub: z.infer<typeof submissi
       .run(id, fintech.id, report.digest, JSON.stringify(sub.manifest), sub.source, status, JSON.stringify(report), ctx.now().toISOString(), report.cost?.perRowMicros ?? null);
     ctx.ledger.append('model.submitted', fintech.id, { model: id, digest: report.digest, provider: fintech.id });
     ctx.ledger.append('model.vetted', 'platform', { model: id, digest: report.digest, passed: report.passed, report: sha(JSON.stringify(report)) });
+    emit(ctx, 'model.vetted', [fintech.id, ...regulators(ctx)], { model: id, passed: report.passed });
   })();
   return { id, digest: report.digest, status, report };
 }
@@ -109,39 +119,67 @@ export function getModel(ctx: Ctx, org: Org, id: string) {
       status: row.status,
       manifest: JSON.parse(row.manifest) as unknown,
       report: JSON.parse(row.report) as unknown,
-      approval: row.expires_at ? { policy: row.policy, expiresAt: row.expires_at, note: row.note } : null,
+      approval: row.expires_at ? { stage: row.stage, policy: row.policy, expiresAt: row.expires_at, note: row.note } : null,
     };
   }
-  if (row.status !== 'approved') throw platformError('MODEL_UNKNOWN'); // not yours to see
+  if (!inProduction(row)) throw platformError('MODEL_UNKNOWN'); // not yours to see
   return publicCard(row);
 }
 
-export const approvalSchema = z.object({ expiresAt: z.iso.datetime().optional(), note: z.string().max(1000).optional() }).strict();
+export const approvalSchema = z
+  .object({
+    /** evaluation: aggregate backtests by the provider and the regulator; production (the default): banks too. */
+    stage: z.enum(['evaluation', 'production']).optional(),
+    expiresAt: z.iso.datetime().optional(),
+    note: z.string().max(1000).optional(),
+  })
+  .strict();
 export const reasonSchema = z.object({ reason: z.string().min(1).max(1000) }).strict();
 
+/** The answer of an approval (its schema also fits reject and revoke, which carry no stage). */
+export const decisionAnswer = z.object({
+  id: z.string(),
+  status: z.enum(['approved', 'rejected', 'revoked']),
+  stage: z.enum(['evaluation', 'production']).optional(),
+  expiresAt: z.string().optional(),
+});
+
+/**
+ * Approves a model into a stage. Evaluation: from vetted. Production: from vetted, or from
+ * evaluation if the model is unchanged since (its digest still what was approved). A second
+ * approval into the same stage is refused (MODEL_STATE): a new expiry is a new decision the
+ * regulator takes by revoking and resubmitting, never silently.
+ */
 export function approveModel(ctx: Ctx, regulator: Org, id: string, a: z.infer<typeof approvalSchema>) {
   requireKind(regulator, 'regulator');
+  const stage: ApprovalStage = a.stage ?? 'production';
   const now = ctx.now();
-  const expiresAt = a.expiresAt ?? new Date(now.getTime() + 365 * 86_400_000).toISOString();
+  const expiresAt = a.expiresAt ? new Date(a.expiresAt).toISOString() : new Date(now.getTime() + 365 * 86_400_000).toISOString();
   if (Date.parse(expiresAt) <= now.getTime()) throw platformError('MODEL_STATE', { detail: 'expiresAt' });
   ctx.db.transaction(() => {
     const row = rowOf(ctx, id);
-    if (row.status !== 'vetted') throw platformError('MODEL_STATE');
+    const promotion = stage === 'production' && row.status === 'approved' && row.stage === 'evaluation';
+    if (row.status !== 'vetted' && !promotion) throw platformError('MODEL_STATE', { detail: 'stage' });
+    if (promotion && !checkedModel(row).intact) throw platformError('MODEL_STATE', { detail: 'digest' });
     ctx.db
-      .prepare("UPDATE models SET status = 'approved', approved_digest = ?, policy = ?, expires_at = ?, note = ? WHERE id = ?")
-      .run(row.digest, ctx.policy.digest, expiresAt, a.note ?? null, id);
-    ctx.ledger.append('model.approved', regulator.id, { model: id, digest: row.digest, policy: ctx.policy.digest, expiresAt });
+      .prepare("UPDATE models SET status = 'approved', stage = ?, approved_digest = ?, policy = ?, expires_at = ?, note = ? WHERE id = ?")
+      .run(stage, row.digest, ctx.policy.digest, expiresAt, a.note ?? null, id);
+    ctx.ledger.append('model.approved', regulator.id, { model: id, digest: row.digest, policy: ctx.policy.digest, expiresAt, stage, ...(promotion ? { from: 'evaluation' } : {}) });
+    emit(ctx, 'model.approved', [row.provider], { model: id, stage, expiresAt });
   })();
-  return { id, status: 'approved' as const };
+  return { id, status: 'approved' as const, stage, expiresAt };
 }
 
 export function rejectModel(ctx: Ctx, regulator: Org, id: string, reason: string) {
   requireKind(regulator, 'regulator');
   ctx.db.transaction(() => {
     const row = rowOf(ctx, id);
-    if (row.status !== 'vetted' && row.status !== 'vetting_failed') throw platformError('MODEL_STATE');
+    // a model in evaluation may be rejected after it: it never reached banks
+    const evaluated = row.status === 'approved' && row.stage === 'evaluation';
+    if (row.status !== 'vetted' && row.status !== 'vetting_failed' && !evaluated) throw platformError('MODEL_STATE');
     stmt(ctx.db, "UPDATE models SET status = 'rejected', note = ? WHERE id = ?").run(reason, id);
     ctx.ledger.append('model.rejected', regulator.id, { model: id, digest: row.digest, reason: reason.slice(0, 500) });
+    emit(ctx, 'model.rejected', [row.provider], { model: id });
   })();
   return { id, status: 'rejected' as const };
 }
@@ -159,7 +197,7 @@ export function revokeModel(ctx: Ctx, regulator: Org, id: string, reason: string
 
 export function catalog(ctx: Ctx, tag: string | undefined) {
   const now = ctx.now().toISOString();
-  const rows = stmt(ctx.db, "SELECT * FROM models WHERE status = 'approved' AND expires_at > ? ORDER BY created_at").all(now).map(modelRow);
+  const rows = stmt(ctx.db, "SELECT * FROM models WHERE status = 'approved' AND stage = 'production' AND expires_at > ? ORDER BY created_at").all(now).map(modelRow);
   return rows.map(publicCard).filter((c) => !tag || (c.manifest.tags ?? []).includes(tag));
 }
 
@@ -212,13 +250,16 @@ function checkedModel(row: ModelRow): Checked {
   return fresh;
 }
 
-/** An approved, unexpired, unchanged model, with the module the executor runs for it. */
-export function runnableModel(ctx: Ctx, id: string): { row: ModelRow; manifest: Manifest; module: string; batchModule: string } {
+/**
+ * An approved, unexpired, unchanged model, with the module the executor runs for it; for a
+ * bank's use (subjects, encrypted), approved into production.
+ */
+export function runnableModel(ctx: Ctx, id: string, use: ModelUse): { row: ModelRow; manifest: Manifest; module: string; batchModule: string } {
   const raw = stmt(ctx.db, 'SELECT * FROM models WHERE id = ?').get(id);
   if (!raw) throw platformError('MODEL_UNKNOWN');
   const row = modelRow(raw);
   const { manifest, intact, module, batchModule } = checkedModel(row);
-  if (row.status !== 'approved' || !row.expires_at || Date.parse(row.expires_at) <= ctx.now().getTime() || !intact || !manifest || module === null || batchModule === null) {
+  if (row.status !== 'approved' || (use === 'bank' && row.stage !== 'production') || !row.expires_at || Date.parse(row.expires_at) <= ctx.now().getTime() || !intact || !manifest || module === null || batchModule === null) {
     throw platformError('MODEL_NOT_RUNNABLE');
   }
   return { row, manifest, module, batchModule };

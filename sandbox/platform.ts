@@ -16,6 +16,7 @@ import { CryptoProcess } from '../encryption/process/client.js';
 import { bootstrapRegulator } from './orgs.js';
 import { recoverInterrupted, settleBackground, type RunCtx } from './run/pipeline.js';
 import { migrate } from './state.js';
+import { WebhookDispatcher, type DispatcherOptions } from './webhooks/dispatcher.js';
 
 export interface PlatformState {
   db: Db;
@@ -46,6 +47,10 @@ export interface PlatformOptions {
   onEvent?: (event: string, data: Record<string, unknown>) => void;
   now?: () => Date;
   policy?: LoadedPolicy;
+  /** How long a rotated API key keeps working (default 24 h). */
+  apiKeyGraceMs?: number;
+  /** Webhook delivery: https to public addresses only unless allowLoopback; retries; the loop's period (0: none). */
+  webhooks?: DispatcherOptions;
 }
 
 /**
@@ -57,10 +62,13 @@ export class Platform {
   readonly ctx: RunCtx;
   readonly config: Config;
   readonly bootstrapFile: string;
+  /** Sends webhook deliveries off the request path (sandbox/webhooks/). */
+  readonly webhooks: WebhookDispatcher;
   private readonly state: PlatformState;
   private readonly ownsExecutor: boolean;
 
-  private constructor(config: Config, ctx: RunCtx, state: PlatformState, ownsExecutor: boolean) {
+  private constructor(config: Config, ctx: RunCtx, state: PlatformState, ownsExecutor: boolean, webhooks: WebhookDispatcher) {
+    this.webhooks = webhooks;
     this.config = config;
     this.ctx = ctx;
     this.state = state;
@@ -81,17 +89,20 @@ export class Platform {
       crypto: new CryptoProcess(executor.confinementHandle),
       policy: options.policy ?? loadPolicy(),
       now: options.now ?? (() => new Date()),
+      ...(options.apiKeyGraceMs !== undefined ? { apiKeyGraceMs: options.apiKeyGraceMs } : {}),
     };
-    const p = new Platform(config, ctx, state, !options.executor);
+    const p = new Platform(config, ctx, state, !options.executor, new WebhookDispatcher(ctx, options.webhooks));
     // runs a killed process left open are closed now, as interrupted
     recoverInterrupted(ctx);
     const boot = bootstrapRegulator(ctx);
     if (boot) writeFileAtomic(p.bootstrapFile, `${JSON.stringify({ orgId: boot.id, apiKey: boot.apiKey, note: 'The regulator key. Shown once; keep it safe.' }, null, 2)}\n`, 0o600);
+    p.webhooks.start();
     return p;
   }
 
   async close(): Promise<void> {
     await settleBackground(this.ctx);
+    await this.webhooks.close();
     if (this.ownsExecutor) await this.ctx.executor.close();
     await this.ctx.crypto?.close();
     this.ctx.vault.close();

@@ -7,6 +7,7 @@ import { platformError } from './errors.js';
 import { rowOf } from './models.js';
 import { getOrg, requireKind } from './orgs.js';
 import type { Org } from './state.js';
+import { emit, regulators } from './webhooks/events.js';
 
 /** The model's source text as submitted, with its manifest and vetting report. */
 export function modelSource(ctx: Ctx, org: Org, id: string) {
@@ -34,8 +35,9 @@ export function rejectOrg(ctx: Ctx, regulator: Org, id: string, reason: string):
     const org = getOrg(ctx, id);
     if (!org) throw platformError('ORG_UNKNOWN');
     if (org.status !== 'pending') throw platformError('ORG_STATE');
-    stmt(ctx.db, "UPDATE orgs SET status = 'rejected' WHERE id = ?").run(id);
+    stmt(ctx.db, "UPDATE orgs SET status = 'rejected', reason = ? WHERE id = ?").run(reason, id);
     ctx.ledger.append('org.rejected', regulator.id, { org: id, reason: reason.slice(0, 500) });
+    emit(ctx, 'application.decided', [...regulators(ctx), id], { org: id, status: 'rejected' });
   })();
   return { id, status: 'rejected' };
 }
@@ -47,7 +49,7 @@ export function reinstateOrg(ctx: Ctx, regulator: Org, id: string, reason: strin
     const org = getOrg(ctx, id);
     if (!org) throw platformError('ORG_UNKNOWN');
     if (org.status !== 'suspended') throw platformError('ORG_STATE');
-    stmt(ctx.db, "UPDATE orgs SET status = 'admitted' WHERE id = ?").run(id);
+    stmt(ctx.db, "UPDATE orgs SET status = 'admitted', reason = ? WHERE id = ?").run(reason, id);
     ctx.ledger.append('org.reinstated', regulator.id, { org: id, reason: reason.slice(0, 500) });
   })();
   return { id, status: 'admitted' };

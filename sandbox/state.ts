@@ -28,6 +28,16 @@ CREATE INDEX IF NOT EXISTS runs_by_status ON runs (status);
 CREATE TABLE IF NOT EXISTS merchant_channels (subject TEXT PRIMARY KEY, channel TEXT NOT NULL, since TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS subject_results (bank TEXT NOT NULL, subject TEXT NOT NULL, model TEXT NOT NULL, day TEXT NOT NULL, result TEXT NOT NULL,
   PRIMARY KEY (bank, subject, model, day));
+-- webhooks (sandbox/webhooks/): endpoints, one delivery per event and endpoint, each attempt
+CREATE TABLE IF NOT EXISTS webhooks (id TEXT PRIMARY KEY, org TEXT NOT NULL REFERENCES orgs(id), url TEXT NOT NULL, events TEXT NOT NULL, secret TEXT NOT NULL,
+  created_at TEXT NOT NULL, deleted_at TEXT);
+CREATE TABLE IF NOT EXISTS webhook_deliveries (id TEXT PRIMARY KEY, endpoint TEXT NOT NULL REFERENCES webhooks(id), org TEXT NOT NULL, event TEXT NOT NULL,
+  payload TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL, due_at TEXT NOT NULL, created_at TEXT NOT NULL, finished_at TEXT);
+CREATE INDEX IF NOT EXISTS webhooks_by_org ON webhooks (org);
+CREATE INDEX IF NOT EXISTS webhook_deliveries_due ON webhook_deliveries (status, due_at);
+CREATE INDEX IF NOT EXISTS webhook_deliveries_by_org ON webhook_deliveries (org, created_at, id);
+CREATE TABLE IF NOT EXISTS webhook_attempts (delivery TEXT NOT NULL REFERENCES webhook_deliveries(id), n INTEGER NOT NULL, at TEXT NOT NULL, status INTEGER, error TEXT,
+  duration_ms INTEGER NOT NULL, PRIMARY KEY (delivery, n));
 -- keyset pages of the list routes (sandbox/lists.ts): newest first, per owner
 CREATE INDEX IF NOT EXISTS runs_by_time ON runs (created_at, id);
 CREATE INDEX IF NOT EXISTS runs_by_requester ON runs (requester, created_at, id);
@@ -43,7 +53,23 @@ CREATE INDEX IF NOT EXISTS bank_keys_by_bank ON bank_keys (bank, created_at, id)
 `;
 
 /** Columns added after the first release, for state files created before them. */
-const ADDED_COLUMNS = ['ALTER TABLE runs ADD COLUMN available_at TEXT', 'ALTER TABLE models ADD COLUMN cost_micros REAL', 'ALTER TABLE access ADD COLUMN terms TEXT'];
+const ADDED_COLUMNS = [
+  'ALTER TABLE runs ADD COLUMN available_at TEXT',
+  'ALTER TABLE models ADD COLUMN cost_micros REAL',
+  'ALTER TABLE access ADD COLUMN terms TEXT',
+  // two-stage approval (sandbox/models.ts): 'evaluation' or 'production', null until approved
+  'ALTER TABLE models ADD COLUMN stage TEXT',
+  // API key rotation (sandbox/orgs.ts): the end of a rotated key's grace, a reissue's revocation
+  'ALTER TABLE api_keys ADD COLUMN expires_at TEXT',
+  'ALTER TABLE api_keys ADD COLUMN revoked_at TEXT',
+  // the reason of the regulator's last decision on an organisation (reject, suspend, reinstate)
+  'ALTER TABLE orgs ADD COLUMN reason TEXT',
+];
+/**
+ * Data written before the columns above: a model approved under the one-stage rule was open
+ * to banks, so it is in production (idempotent: only rows with no stage yet).
+ */
+const STAGE_BACKFILL = "UPDATE models SET stage = 'production' WHERE stage IS NULL AND approved_digest IS NOT NULL";
 /** Indexes on added columns: created once the columns are there. */
 const ADDED_INDEXES = 'CREATE INDEX IF NOT EXISTS runs_by_available ON runs (available_at);';
 
@@ -101,6 +127,7 @@ export function migrate(db: Db): void {
     }
   }
   db.exec(ADDED_INDEXES);
+  db.exec(STAGE_BACKFILL);
 }
 
 /** A random identifier with a readable prefix. */
@@ -136,6 +163,7 @@ export const modelRowSchema = z.object({
   note: z.string().nullable(),
   created_at: z.string(),
   cost_micros: z.number().nullable(),
+  stage: z.enum(['evaluation', 'production']).nullable(),
 });
 
 /** A runs row as read back from the file. */
@@ -169,4 +197,8 @@ export interface ModelRow {
   created_at: string;
   /** CPU per row in a hardened batch, measured at vetting (us); deadlines are computed from it. */
   cost_micros: number | null;
+  /** The approval's stage: evaluation (backtests by the provider and the regulator) or production (banks too). */
+  stage: ApprovalStage | null;
 }
+
+export type ApprovalStage = 'evaluation' | 'production';

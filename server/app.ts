@@ -17,6 +17,7 @@ import { serverError, STATUS } from './errors.js';
 import { parseJsonBody } from './json.js';
 import { RateLimiter } from './rate-limit.js';
 import { admittedRoutes } from './routes/admitted.js';
+import { apiKeyRoutes } from './routes/api-keys.js';
 import { listRoutes } from './routes/lists.js';
 import { oversightRoutes } from './routes/oversight.js';
 import { usageRoutes } from './routes/usage.js';
@@ -24,6 +25,7 @@ import { encryptionRoutes } from './routes/encryption.js';
 import { bankRoutes, channelRoutes, fintechRoutes } from './routes/members.js';
 import { publicRoutes } from './routes/public.js';
 import { regulatorRoutes } from './routes/regulator.js';
+import { webhookRoutes } from './routes/webhooks.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -65,7 +67,7 @@ export function audience(kinds: readonly OrgKind[] | 'any', register: (app: Fast
 }
 
 /** Codes whose detail is always platform-owned (a schema path, a rule, a flag): safe to return. */
-const NAMED_DETAIL = new Set(['REQUEST_INVALID', 'RUN_BAD_REQUEST', 'ORG_DUPLICATE', 'ACCESS_TERMS_REQUIRED', 'MODEL_STATE', 'CONSENT_STATE', 'BUDGET_REFRESH_INVALID']);
+const NAMED_DETAIL = new Set(['REQUEST_INVALID', 'RUN_BAD_REQUEST', 'ORG_DUPLICATE', 'ACCESS_TERMS_REQUIRED', 'MODEL_STATE', 'CONSENT_STATE', 'BUDGET_REFRESH_INVALID', 'WEBHOOK_URL_REFUSED']);
 
 /**
  * Where a request broke its schema, and which rule: "body/subjects/3: too_big". Path
@@ -160,6 +162,8 @@ export async function build(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(audience('any', admittedRoutes(deps.platform)), opts);
   await app.register(audience('any', listRoutes(deps.platform)), opts);
   await app.register(audience('any', encryptionRoutes(deps.platform)), opts);
+  await app.register(audience('any', apiKeyRoutes(deps.platform)), opts);
+  await app.register(audience('any', webhookRoutes(deps.platform)), opts);
   await app.register(audience(['regulator'], regulatorRoutes(deps.platform)), opts);
   await app.register(audience(['regulator'], oversightRoutes(deps.platform)), opts);
   await app.register(audience(['fintech'], fintechRoutes(deps.platform)), opts);

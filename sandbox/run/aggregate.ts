@@ -72,7 +72,7 @@ async function project(ctx: RunCtx, fields: readonly string[], cohort: Int32Arra
 
 export async function runAggregate(ctx: RunCtx, org: Org, req: AggregateRequest): Promise<RunAnswer> {
   requireKind(org, 'fintech', 'regulator');
-  const { row, manifest, batchModule } = runnableModel(ctx, req.modelId);
+  const { row, manifest, batchModule } = runnableModel(ctx, req.modelId, 'aggregate');
   if (org.kind === 'fintech' && row.provider !== org.id) throw platformError('ROLE_FORBIDDEN');
   const policy = ctx.policy.policy;
   const statistics = [...new Set(req.statistics)].sort() as Statistic[];

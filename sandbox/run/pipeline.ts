@@ -25,6 +25,7 @@ import type { Decision } from '../../policies/decision.js';
 import type { Ctx } from '../context.js';
 import { platformError } from '../errors.js';
 import { runRowSchema, type Org } from '../state.js';
+import { emit } from '../webhooks/events.js';
 
 export interface RunCtx extends Ctx {
   vault: Vault;
@@ -87,6 +88,9 @@ export function begin(ctx: RunCtx, org: Org, run: { id: string; mode: RunMode; m
       run.availableAt.toISOString(),
     );
     ctx.ledger.append('run.requested', org.id, { run: run.id, mode: run.mode, model: run.model, ...fields } as never);
+    // the answer's webhook, fixed now from public quantities: sent at availableAt, never
+    // earlier, whatever the run does (its payload says nothing of the outcome)
+    emit(ctx, 'run.available', [org.id], { run: run.id, mode: run.mode, model: run.model, availableAt: run.availableAt.toISOString() }, run.availableAt);
     debit?.();
   })();
 }

@@ -82,7 +82,7 @@ export function listRoutes(platform: Platform) {
           tags: ['lists'],
           summary: 'What awaits this organisation',
           description:
-            'regulator: pending applications and vetted models awaiting approval; fintech: access requests to its models awaiting a decision; bank: its runs whose answers became available since ?since= (default 24 hours ago); channel: active consents it recorded expiring within 30 days. Each section: { type, count, items } with at most 50 items, oldest first.',
+            'regulator: pending applications, vetted models awaiting approval, and models in evaluation awaiting a decision on production; fintech: access requests to its models awaiting a decision; bank: its runs whose answers became available since ?since= (default 24 hours ago); channel: active consents it recorded expiring within 30 days. Each section: { type, count, items } with at most 50 items, oldest first.',
           querystring: inboxQuery,
           response: { 200: inboxAnswer },
         },

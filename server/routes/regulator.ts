@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Platform } from '../../sandbox/platform.js';
 import type { Org } from '../../sandbox/state.js';
 import { refreshBudget, refreshSchema } from '../../sandbox/budget.js';
-import { approvalSchema, approveModel, rejectModel, revokeModel } from '../../sandbox/models.js';
+import { approvalSchema, approveModel, decisionAnswer, rejectModel, revokeModel } from '../../sandbox/models.js';
 import { admitOrg, suspendOrg } from '../../sandbox/orgs.js';
 import { overview } from '../../sandbox/overview.js';
 import { reinstateOrg, rejectOrg } from '../../sandbox/review.js';
@@ -25,7 +25,20 @@ export function regulatorRoutes(platform: Platform) {
     r.post('/v1/orgs/:id/reinstate', { schema: { tags, summary: 'Reinstate a suspended organisation, with a reason (recorded in the ledger); its keys work again', params: idParams, body: reasonBody } }, async (req) =>
       reinstateOrg(ctx, req.org as Org, req.params.id, req.body.reason),
     );
-    r.post('/v1/models/:id/approve', { schema: { tags, summary: 'Approve a vetted model (bound to its digest, the policy and an expiry)', params: idParams, body: approvalSchema.nullish() } }, async (req) =>
+    r.post(
+      '/v1/models/:id/approve',
+      {
+        schema: {
+          tags,
+          summary: 'Approve a vetted model into a stage (bound to its digest, the policy and an expiry)',
+          description:
+            "{ stage: 'evaluation' } opens it to aggregate backtests by its provider and the regulator only; { stage: 'production' } (the default) to banks too. A model in evaluation is promoted with { stage: 'production' } if unchanged since.",
+          params: idParams,
+          body: approvalSchema.nullish(),
+          response: { 200: decisionAnswer },
+        },
+      },
+      async (req) =>
       approveModel(ctx, req.org as Org, req.params.id, req.body ?? {}),
     );
     r.post('/v1/models/:id/reject', { schema: { tags, summary: 'Reject a model', params: idParams, body: reasonBody } }, async (req) => rejectModel(ctx, req.org as Org, req.params.id, req.body.reason));

@@ -1,7 +1,7 @@
 // Every test vector of docs/integration.md (docs/vectors/) checked with the platform's own
 // code, and with the verification steps exactly as the document gives them (written here a
 // second time, as a Java or Python implementer would), so the document cannot drift.
-import { createHash, createPublicKey, verify } from 'node:crypto';
+import { createHash, createHmac, createPublicKey, verify } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ import { leafHash, RootAccumulator, verifyInclusion } from '../../ledger/merkle.
 import { openCheckpoint, parseVkey, verifierFromRaw } from '../../ledger/note.js';
 import { loadPolicy } from '../../policies/policy.schema.js';
 import { encryptionParameters } from '../../server/routes/encryption.js';
+import { sign as signWebhook, verify as verifyWebhook } from '../../sandbox/webhooks/signature.js';
 import { capture } from '../helpers/cli.js';
 import { rmDir, tmpDir } from '../helpers/tmp.js';
 import { buildLedgerVectors, sealHeader, VECTORS, writeCkksVector, writeLedgerVectors, writeParametersVector } from './vectors.js';
@@ -245,5 +246,22 @@ describe('docs/integration.md', () => {
     expect(doc).toContain(`2^${params.scaleBits}`);
     const p = json('encryption-parameters.json');
     for (const q of p.coeffModulus as string[]) expect(doc).toContain(q);
+  });
+});
+
+describe('vectors/webhook.json (docs/integration.md, 7)', () => {
+  const v = json('webhook.json') as { secret: string; headers: Record<string, string>; body: string };
+  it('step 3 as the document gives it yields the listed signature, and the platform signs the same', () => {
+    const key = Buffer.from(v.secret.slice('whsec_'.length), 'base64');
+    expect(key).toHaveLength(32);
+    const expected = createHmac('sha256', key).update(`${v.headers['webhook-id']}.${v.headers['webhook-timestamp']}.${v.body}`).digest('base64');
+    expect(v.headers['webhook-signature']).toBe(`v1,${expected}`);
+    expect(signWebhook(v.secret, v.headers['webhook-id'] as string, Number(v.headers['webhook-timestamp']), v.body)).toBe(v.headers['webhook-signature']);
+  });
+  it('the platform verifies it within 5 minutes of its timestamp, and refuses a changed body or an old timestamp', () => {
+    const ts = Number(v.headers['webhook-timestamp']);
+    expect(verifyWebhook(v.secret, v.headers, v.body, ts + 299)).toBe(true);
+    expect(verifyWebhook(v.secret, v.headers, v.body, ts + 301)).toBe(false);
+    expect(verifyWebhook(v.secret, v.headers, v.body.replace('subjects', 'aggregate'), ts)).toBe(false);
   });
 });

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { resolveConfig } from '../../core/config.js';
 import { seedVault } from '../../datasets/store.js';
-import { Platform } from '../../sandbox/platform.js';
+import { Platform, type PlatformOptions } from '../../sandbox/platform.js';
 import { build } from '../../server/app.js';
 import { Executor } from '../../workers/client.js';
 import { strangerUscc } from './platform.js';
@@ -25,12 +25,13 @@ export interface HttpWorld {
 }
 
 /** `usccBase` keeps the organisations' codes apart from other tests' (one organisation per USCC and kind). */
-export async function httpWorld(prefix: string, usccBase: number): Promise<HttpWorld> {
+/** `options`: the platform's (an injected clock, webhook settings), beside the shared executor. */
+export async function httpWorld(prefix: string, usccBase: number, options: Omit<PlatformOptions, 'executor'> = {}): Promise<HttpWorld> {
   const executor = await Executor.start();
   const dir = tmpDir(prefix);
   const config = resolveConfig({ dataDir: dir }, {});
   seedVault(config.vaultPath, { subjects: 1600, seed: 20240601 });
-  const platform = await Platform.open(config, { executor });
+  const platform = await Platform.open(config, { ...options, executor });
   const app = await build({ platform });
   const keys: Record<string, string> = { regulator: (JSON.parse(fs.readFileSync(platform.bootstrapFile, 'utf8')) as { apiKey: string }).apiKey };
   const ids: Record<string, string> = {};

@@ -151,7 +151,8 @@ describe('every route of API.md', () => {
       'post /v1/models', 'get /v1/models/{id}', 'post /v1/models/{id}/approve', 'post /v1/models/{id}/reject', 'post /v1/models/{id}/revoke', 'get /v1/catalog',
       'post /v1/models/{id}/access', 'post /v1/access/{id}/grant', 'post /v1/access/{id}/deny', 'post /v1/consents', 'delete /v1/consents/{id}', 'post /v1/runs',
       'get /v1/runs/{id}', 'get /v1/budget', 'get /v1/ledger/checkpoint', 'get /v1/ledger/entries', 'get /v1/ledger/proofs/inclusion', 'get /v1/ledger/proofs/consistency',
-      'get /v1/regulator/overview', 'get /v1/regulator/ledger', 'get /v1/regulator/encrypted', 'get /v1/merchants/usage', 'get /healthz',
+      'get /v1/regulator/overview', 'get /v1/regulator/ledger', 'get /v1/regulator/encrypted', 'get /v1/merchants/usage', 'get /healthz', 'get /v1/api-keys', 'post /v1/api-keys/rotate', 'post /v1/orgs/{id}/api-keys/rotate',
+      'post /v1/orgs/{id}/api-keys/reissue', 'post /v1/webhooks', 'get /v1/webhooks', 'delete /v1/webhooks/{id}', 'get /v1/webhooks/deliveries',
     ];
     for (const r of routes) {
       const [method, p] = r.split(' ') as [string, string];
@@ -192,6 +193,12 @@ describe('authorisation matrix', () => {
     ['GET', '/v1/regulator/ledger', undefined, ['regulator']],
     ['GET', '/v1/regulator/encrypted', undefined, ['regulator']],
     ['GET', '/v1/merchants/usage?subject=91350100M000100Y43', undefined, ['channel']],
+    ['GET', '/v1/api-keys', undefined, ['fintech', 'bank', 'channel', 'regulator']],
+    ['POST', '/v1/orgs/org_x/api-keys/rotate', undefined, ['regulator']],
+    ['POST', '/v1/orgs/org_x/api-keys/reissue', { reason: 'r' }, ['regulator']],
+    ['GET', '/v1/webhooks', undefined, ['fintech', 'bank', 'channel', 'regulator']],
+    ['GET', '/v1/webhooks/deliveries', undefined, ['fintech', 'bank', 'channel', 'regulator']],
+    ['DELETE', '/v1/webhooks/whk_x', undefined, ['fintech', 'bank', 'channel', 'regulator']],
   ];
   const KINDS: Kind[] = ['anonymous', 'fintech', 'bank', 'channel', 'regulator'];
 

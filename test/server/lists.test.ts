@@ -279,13 +279,14 @@ describe('review', () => {
     expect((await call('POST', `/v1/orgs/${ids.pending}/reject`, 'regulator', { reason: 'again' })).json.code).toBe('ORG_STATE');
     expect((await call('POST', `/v1/orgs/${ids.pending}/admit`, 'regulator')).json.code).toBe('ORG_STATE');
     expect((await call('POST', `/v1/orgs/${ids.bankB}/reject`, 'bankA', { reason: 'x' })).status).toBe(403);
-    expect((await call('GET', '/v1/orgs?status=rejected', 'regulator')).json.items.map((o: any) => o.id)).toEqual([ids.pending]);
+    expect((await call('GET', '/v1/orgs?status=rejected', 'regulator')).json.items.map((o: any) => [o.id, o.reason])).toEqual([[ids.pending, 'incomplete documents']]);
 
     expect((await call('POST', `/v1/orgs/${ids.channelB}/reinstate`, 'regulator', { reason: 'x' })).json.code).toBe('ORG_STATE');
     await call('POST', `/v1/orgs/${ids.channelB}/suspend`, 'regulator', { reason: 'audit' });
     expect((await call('GET', '/v1/consents', 'channelB')).json.code).toBe('ORG_NOT_ADMITTED');
     expect((await call('POST', `/v1/orgs/${ids.channelB}/reinstate`, 'regulator', { reason: 'audit closed' })).json).toEqual({ id: ids.channelB, status: 'admitted' });
     expect((await call('GET', '/v1/consents', 'channelB')).status).toBe(200);
+    expect((await call('GET', '/v1/orgs?kind=channel', 'regulator')).json.items.find((o: any) => o.id === ids.channelB).reason).toBe('audit closed');
     const types = platform.ctx.ledger.entries(size, size + 10).map((e) => e.entry.type);
     expect(types).toEqual(['org.rejected', 'org.suspended', 'org.reinstated']);
   });

@@ -116,7 +116,8 @@ export class WebhookDispatcher {
       const due = stmt(
         this.ctx.db,
         `SELECT d.id, d.endpoint, d.payload, d.attempts, w.url, w.secret, w.deleted_at FROM webhook_deliveries d JOIN webhooks w ON w.id = d.endpoint
-         WHERE d.status = 'pending' AND d.due_at <= ? ORDER BY d.due_at, d.id LIMIT ${BATCH}`,
+         JOIN orgs o ON o.id = w.org
+         WHERE d.status = 'pending' AND d.due_at <= ? AND o.status = 'admitted' ORDER BY d.due_at, d.id LIMIT ${BATCH}`,
       ).all(now) as Due[];
       if (due.length === 0) return total;
       await Promise.all(due.map((d) => this.attempt(d)));

@@ -44,7 +44,11 @@ export function regulators(ctx: Ctx): string[] {
 export function emit<E extends WebhookEvent>(ctx: Ctx, event: E, recipients: readonly string[], data: EventData[E], at: Date = ctx.now()): number {
   const orgs = [...new Set(recipients)];
   if (orgs.length === 0) return 0;
-  const endpoints = stmt(ctx.db, `SELECT id, org, events FROM webhooks WHERE deleted_at IS NULL AND org IN (${orgs.map(() => '?').join(', ')})`).all(...orgs) as {
+  // a suspended organisation's endpoints receive nothing until it is reinstated
+  const endpoints = stmt(
+    ctx.db,
+    `SELECT w.id, w.org, w.events FROM webhooks w JOIN orgs o ON o.id = w.org WHERE w.deleted_at IS NULL AND o.status = 'admitted' AND w.org IN (${orgs.map(() => '?').join(', ')})`,
+  ).all(...orgs) as {
     id: string;
     org: string;
     events: string;

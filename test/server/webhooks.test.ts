@@ -290,6 +290,23 @@ describe('deliveries', () => {
     expect(revoked).toEqual([{ type: 'consent.revoked', timestamp: expect.any(String), data: { consent: c.json.id } }]);
   });
 
+  it('a suspended organisation receives nothing: new events are not recorded for it, pending ones wait for its reinstatement', async () => {
+    const subjects = w.platform.ctx.vault.usccOf(Int32Array.from([5, 6]));
+    const consent = async (i: number) => (await w.call('POST', '/v1/consents', 'channel', { subject: subjects[i], bank: w.ids.bank, purpose: 'credit-assessment', expiresAt: '2099-01-01T00:00:00Z' })).json.id as string;
+    await register('bank', '/bank-held', ['consent.revoked']);
+    const [held, unseen] = [await consent(0), await consent(1)];
+    const revokedIds = () => rx.at('/bank-held').map((m) => JSON.parse(m.body)).filter((b) => b.type === 'consent.revoked').map((b) => b.data.consent);
+    await w.call('DELETE', `/v1/consents/${held}`, 'channel'); // recorded while admitted
+    expect((await w.call('POST', `/v1/orgs/${w.ids.bank}/suspend`, 'regulator', { reason: 'review' })).status).toBe(200);
+    await w.call('DELETE', `/v1/consents/${unseen}`, 'channel'); // while suspended: not recorded
+    expect(await deliver()).toBe(0);
+    expect(revokedIds()).not.toContain(held);
+    expect((await w.call('POST', `/v1/orgs/${w.ids.bank}/reinstate`, 'regulator', { reason: 'cleared' })).status).toBe(200);
+    expect(await deliver()).toBeGreaterThanOrEqual(1);
+    expect(revokedIds()).toContain(held);
+    expect(revokedIds()).not.toContain(unseen);
+  });
+
   it('a dispatcher without allowLoopback refuses a loopback endpoint at send time', async () => {
     const e = await register('bank', '/strict', ['consent.revoked']);
     const before = rx.at('/strict').length;

@@ -23,6 +23,7 @@ interface ModelRow {
   providerName: string;
   digest: string;
   status: string;
+  approval: { stage: 'evaluation' | 'production' | null; expiresAt: string } | null;
   createdAt: string;
 }
 interface Source {
@@ -196,7 +197,12 @@ function Organisations({ version, changed }: Shared) {
 
 function Review({ version, changed }: Shared) {
   const t = useT();
-  const list = useLoad(() => get<Page<ModelRow>>('/v1/models?status=vetted&limit=200'), [version]);
+  // awaiting a decision: vetted models (evaluation or production), and models in evaluation
+  // (production or reject)
+  const list = useLoad(async () => {
+    const [vetted, approved] = await Promise.all([get<Page<ModelRow>>('/v1/models?status=vetted&limit=200'), get<Page<ModelRow>>('/v1/models?status=approved&limit=200')]);
+    return { items: [...vetted.items, ...approved.items.filter((m) => m.approval?.stage === 'evaluation')] };
+  }, [version]);
   const [open, setOpen] = useState<Source | null>(null);
   const [error, setError] = useState<string | null>(null);
   const act = async (fn: () => Promise<unknown>) => {
@@ -221,6 +227,7 @@ function Review({ version, changed }: Shared) {
           { head: t('common.provider'), cell: (r) => r.providerName },
           { head: 'digest', cell: (r) => <code title={r.digest}>{r.digest.slice(7, 19)}…</code> },
           { head: t('common.created'), cell: (r) => when(r.createdAt) },
+          { head: t('reg.stage'), cell: (r) => (r.approval?.stage === 'evaluation' ? t('reg.stageEvaluation') : t('status.vetted')) },
           {
             head: t('common.actions'),
             cell: (r) => (
@@ -237,8 +244,11 @@ function Review({ version, changed }: Shared) {
                 >
                   {t('reg.source')}
                 </button>
-                <button class="primary" onClick={() => act(() => post(`/v1/models/${r.id}/approve`, {}))}>
-                  {t('reg.approve')}
+                {r.status === 'vetted' && (
+                  <button onClick={() => act(() => post(`/v1/models/${r.id}/approve`, { stage: 'evaluation' }))}>{t('reg.approveEvaluation')}</button>
+                )}
+                <button class="primary" onClick={() => act(() => post(`/v1/models/${r.id}/approve`, { stage: 'production' }))}>
+                  {t('reg.approveProduction')}
                 </button>
                 <button
                   onClick={() => {

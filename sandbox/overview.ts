@@ -19,7 +19,7 @@ export function overview(ctx: RunCtx) {
     budget: {
       spentMicros: (stmt(db, 'SELECT coalesce(sum(spent), 0) FROM spend').pluck().get() as number) ?? 0,
       entities: stmt(db, 'SELECT count(*) FROM spend').pluck().get() as number,
-      byEntityAndLineage: stmt(db, 'SELECT entity, lineage, spent AS spentMicros FROM spend ORDER BY entity, lineage').all(),
+      byEntityAndLineage: stmt(db, 'SELECT entity, lineage, spent AS spentMicros FROM spend ORDER BY entity, lineage').all() as { entity: string; lineage: string; spentMicros: number }[],
     },
     confinement: ctx.executor.posture,
     ledger: { size: ctx.ledger.size(), checkpoint: ctx.ledger.latestCheckpoint().size },

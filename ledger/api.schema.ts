@@ -14,4 +14,5 @@ export const checkpointAnswer = z.object({
 });
 export const inclusionAnswer = z.object({ index: z.number(), size: z.number(), path: z.array(hex) });
 export const consistencyAnswer = z.object({ from: z.number(), to: z.number(), path: z.array(hex) });
-export const entriesAnswer = z.array(z.object({ seq: z.number(), entry: z.looseObject({ type: z.string() }).describe('The entry as appended (ledger/entry.ts)') }));
+/** An entry is served with its keys in the order the log wrote them (canonical JSON): its leaf hash is over those bytes. */
+export const entriesAnswer = z.array(z.object({ seq: z.number(), entry: z.record(z.string(), z.unknown()).describe('The entry as appended (ledger/entry.ts), keys in canonical order') }));

@@ -170,7 +170,7 @@ export const COMMANDS: Record<string, CommandHelp> = {
     flags: [...REMOTE_FLAGS, ['--expires ISO', 'when the approval ends (default: in a year)'], ['--note TEXT', "the regulator's note"]],
   },
   'model backtest --url': {
-    args: 'ID --url URL [--key-file FILE] [--cohort key=value,...]',
+    args: 'URL ID [--key-file FILE] [--cohort key=value,...]',
     about: 'backtest an approved model on the real data of a server: AUC, KS, Gini and bands, noised, with margins',
     flags: [...REMOTE_FLAGS, ['--cohort K=V,...', 'public cohort predicates (industry, district, sizeBand, regYearBand); default: everyone']],
     more: 'Posts an aggregate run with the backtest statistic (the provider\'s or the regulator\'s key; it spends privacy budget) and waits for its public availability time. With --url the backtest is this remote one; without, dfix model backtest works on a local package.',

@@ -93,8 +93,9 @@ function cohortOf(s: string | undefined): Record<string, string> {
 }
 
 export async function remoteModelCommand(sub: string, argv: readonly string[], io: Io): Promise<number> {
+  // before parsing: `dfix model backtest --url --help` is a request for help, not a URL
+  if (argv.some((a) => a === '--help' || a === '-h')) return printHelp(io, `model ${sub}${sub === 'backtest' ? ' --url' : ''}`);
   const { flags, positionals } = parseArgs(argv, { url: 'string', 'key-file': 'string', expires: 'string', note: 'string', cohort: 'string' });
-  if (flags.help) return printHelp(io, `model ${sub}${sub === 'backtest' ? ' --url' : ''}`);
   if (positionals.length !== 1) throw cliError('CLI_BAD_ARGUMENT');
   const allowed: Record<string, string[]> = { submit: [], status: [], approve: ['expires', 'note'], backtest: ['cohort'] };
   for (const f of ['expires', 'note', 'cohort'] as const) if (flags[f] !== undefined && !allowed[sub]?.includes(f)) throw cliError('CLI_UNKNOWN_FLAG', { detail: `--${f}` });

@@ -75,6 +75,7 @@ describe('/openapi.json', () => {
       const statuses = Object.keys(op.responses);
       const ok = statuses.filter((s) => /^2\d\d$/.test(s));
       if (!ok.length || !ok.every((s) => op.responses[s]?.content?.['application/json']?.schema)) problems.push(`${id}: no 2xx schema`);
+      for (const s of ok) if (!op.responses[s]?.description || op.responses[s]?.description === 'Default Response') problems.push(`${id} ${s}: no description`);
       const errors = statuses.filter((s) => /^[45]\d\d$/.test(s));
       if (!errors.some((s) => s.startsWith('4'))) problems.push(`${id}: no documented 4xx`);
       for (const s of errors) {

@@ -123,11 +123,14 @@ describe('answers and their schemas', () => {
     expect(consent.status).toBe(201);
     const subj = await call('POST', '/v1/runs', 'bank', { mode: 'subjects', modelId: model, subjects: [m0, m1], purpose: 'credit-assessment' });
     expect(subj.json.results).toHaveLength(1);
-    const agg = await call('POST', '/v1/runs', 'fintech', { mode: 'aggregate', modelId: model, cohort: {}, statistics: ['meanScore', 'histogram', 'backtest'] });
+    // every statistic of the menu, segments included
+    const segmentBy = w.platform.ctx.policy.policy.segments.keys[0];
+    const agg = await call('POST', '/v1/runs', 'fintech', { mode: 'aggregate', modelId: model, cohort: {}, statistics: ['count', 'meanScore', 'histogram', 'backtest', 'segments'], segmentBy });
     expect(agg.status).toBe(202);
     await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(agg.json.availableAt) - Date.now() + 20)));
     const done = await call('GET', `/v1/runs/${agg.json.runId}`, 'fintech');
     expect(done.json.result.backtest).toBeDefined();
+    expect(done.json.result.segments.rows.length).toBeGreaterThan(0);
     expect((await call('DELETE', `/v1/consents/${consent.json.id}`, 'channel')).status).toBe(200);
     const size = (await call('GET', '/v1/ledger/checkpoint', 'bank')).json.size as number;
     expect((await call('GET', `/v1/ledger/proofs/inclusion?index=0&size=${size}`, 'bank')).status).toBe(200);

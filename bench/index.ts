@@ -1,6 +1,7 @@
 // The benchmark registry: `dfix bench [NAME]` runs one group or all of them, in order.
 import { BenchContext } from './context.js';
 import { benchProjection, benchSeed } from './datasets.js';
+import { benchImport } from './import.js';
 import { benchApi } from './api.js';
 import { benchEncryption } from './encryption.js';
 import { benchLedger } from './ledger.js';
@@ -16,6 +17,8 @@ export type Bench = (ctx: BenchContext) => Promise<Figure[]>;
 export const BENCHES: Record<string, Bench> = {
   seed: benchSeed,
   projection: benchProjection,
+  // loading real data: seven source files imported back, against seeding the same size
+  import: benchImport,
   executor: benchExecutor,
   // issue: row isolation; cohort at 1,000,000, subjects throughput, one merchant, then crash containment under attack
   sandbox: async (ctx) => [...(await benchCohort(ctx)), ...(await benchAttack(ctx))],

@@ -1,9 +1,12 @@
+import fs from 'node:fs';
 import { resolveConfig, DEFAULTS } from '../core/config.js';
+import { acquireDataLock } from '../core/lock.js';
 import { catalog, publicField } from '../datasets/catalog.js';
 import { datasetError } from '../datasets/errors.js';
 import { dummyCsv, dummyJson, dummyTable } from '../datasets/dummy.js';
 import { seedVault } from '../datasets/store.js';
 import { parseArgs } from './args.js';
+import { importCommand } from './data-import.js';
 import { cliError } from './errors.js';
 import { isHelpWord, printHelp } from './help.js';
 import { emit, table, type Io } from './output.js';
@@ -18,6 +21,10 @@ export function dataCommand(argv: readonly string[], io: Io): number {
       if (flags.help) return printHelp(io, 'data seed');
       if (positionals.length) throw cliError('CLI_BAD_ARGUMENT');
       const config = resolveConfig({ dataDir: flags.data });
+      // a running server holds the vault open: replacing it under the server is refused, as an import is
+      // (a directory that does not exist yet has no server)
+      const lock = fs.existsSync(config.dataDir) ? acquireDataLock(config.dataDir, 'dfix data seed') : { release() {} };
+      if ('heldBy' in lock) throw datasetError('DATASET_VAULT_IN_USE', { detail: `${lock.heldBy.holder} (pid ${lock.heldBy.pid})` });
       const bar = progress('seeding the vault');
       let summary;
       try {
@@ -29,6 +36,7 @@ export function dataCommand(argv: readonly string[], io: Io): number {
         });
       } finally {
         bar.stop();
+        lock.release();
       }
       io.out(
         flags.json
@@ -37,6 +45,8 @@ export function dataCommand(argv: readonly string[], io: Io): number {
       );
       return 0;
     }
+    case 'import':
+      return importCommand(rest, io);
     case 'fields': {
       const { flags, positionals } = parseArgs(rest, {});
       if (flags.help) return printHelp(io, 'data fields');

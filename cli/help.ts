@@ -50,6 +50,15 @@ export const COMMANDS: Record<string, CommandHelp> = {
     ],
     more: 'Shows progress on stderr when stderr is a terminal.',
   },
+  'data import': {
+    args: '--source NAME FILE [--source NAME FILE ...] [--max-mb N]',
+    about: "load real data: the next version of the vault's lineage from source files, checked against the catalog, switched atomically, recorded in the ledger",
+    flags: [
+      ['--source NAME FILE', 'a CSV or JSON-lines file of one source (registration, tax, judicial, electricity, social_insurance, carrier, platform): uscc and every field of that source, one merchant per row; repeat for several sources'],
+      ['--max-mb N', 'size limit of one file in MiB (default 256, at most 512)'],
+    ],
+    more: 'Run it with the server stopped (the data directory is locked). Any bad value refuses the whole import and changes nothing: the report lists source, line, column and rule of the first 20 problems and counts all. Sources not given are carried over from the current version; registration, when given, defines the merchants. Budgets continue (they follow the lineage). See docs/operations.md.',
+  },
   'data fields': { args: '', about: 'the field catalog (name, level, source, type, unit, readable, label)' },
   'data dummy': {
     args: '[--subjects N] [--seed S] [--format json|csv] [--out FILE]',
@@ -70,6 +79,15 @@ export const COMMANDS: Record<string, CommandHelp> = {
     ],
   },
   'model check': { args: 'DIR', about: 'vet a model package (and show a model file as structure); exit 0 pass, 1 fail' },
+  'model backtest': {
+    args: 'DIR [--subjects N] [--seed S]',
+    about: "backtest the package locally on dummy merchants with their labels, in the real sandbox: AUC, KS, Gini and bad rate by band as the platform presents them (dummy data, exact, no noise)",
+    flags: [
+      ['--subjects N', 'dummy merchants (default 2000, at most 100000)'],
+      ['--seed S', 'seed of the dummy data (default 20240601)'],
+    ],
+    more: "The platform's own steps: the batch module in a hardened batch, the output contract, then the policy's backtest release (bands, thresholds) with zero noise, so no margins. With --url ID, the backtest on a server's real data (dfix model backtest --url --help).",
+  },
   'model try': {
     args: 'DIR [--subjects N] [--rows FILE.csv] [--raw] [--mode subjects|cohort]',
     about: 'run a package in the sandbox on dummy data, or on the rows you give',

@@ -11,6 +11,7 @@ import { vetPackage } from '../sandbox/vetting.js';
 import { Executor } from '../workers/client.js';
 import { parseArgs } from './args.js';
 import { cliError } from './errors.js';
+import { backtestCommand } from './model-backtest.js';
 import { isHelpWord, printHelp } from './help.js';
 import { table, type Io } from './output.js';
 import { isRemoteModelCommand, remoteModelCommand } from './remote.js';
@@ -79,6 +80,8 @@ export async function modelCommand(argv: readonly string[], io: Io): Promise<num
       } else io.out(`failed: ${result.error.code}${result.error.message !== undefined ? `\n${describeError(result.error as Parameters<typeof describeError>[0])}` : ''}`);
       return result.ok ? 0 : 1;
     }
+    case 'backtest':
+      return await backtestCommand(rest, io);
     case 'init': {
       const { flags, positionals } = parseArgs(rest, { from: 'string', out: 'string' });
       if (flags.help) return printHelp(io, 'model init');

@@ -2,6 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { resolveConfig } from '../core/config.js';
+import { ensureDir } from '../core/fs.js';
+import { acquireDataLock } from '../core/lock.js';
+import { datasetError } from '../datasets/errors.js';
 import type { Posture } from '../core/confinement.js';
 import { serve } from '../server/listen.js';
 import { parseArgs } from './args.js';
@@ -51,8 +54,20 @@ export async function serveCommand(argv: readonly string[], io: Io): Promise<num
   if (positionals.length) throw cliError('CLI_BAD_ARGUMENT');
   const config = resolveConfig({ dataDir: flags.data, port: flags.port, host: flags.host, confinement: flags.confinement });
   const tls = loadTls(flags['tls-cert'], flags['tls-key']);
-  const { created, dataset } = prepareDataDir(config);
-  const running = await serve(config, tls ? { server: { https: tls } } : {});
+  // one server per data directory, and no import switching the vault under it
+  ensureDir(config.dataDir, 0o700);
+  const lock = acquireDataLock(config.dataDir, 'dfix serve');
+  if ('heldBy' in lock) throw datasetError('DATASET_VAULT_IN_USE', { detail: `${lock.heldBy.holder} (pid ${lock.heldBy.pid})` });
+  let running;
+  let created;
+  let dataset;
+  try {
+    ({ created, dataset } = prepareDataDir(config));
+    running = await serve(config, tls ? { server: { https: tls } } : {});
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
   io.out(
     [
       `DFIX Sandbox listening on ${running.url}`,
@@ -65,7 +80,7 @@ export async function serveCommand(argv: readonly string[], io: Io): Promise<num
   await new Promise<void>((resolve) => {
     const stop = () => {
       io.err('shutting down: finishing runs in flight');
-      void running.close().then(resolve);
+      void running.close().finally(() => lock.release()).then(resolve);
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);

@@ -20,6 +20,8 @@ import type { approvalSchema, submissionSchema } from '../sandbox/models.js';
 import type { admissionAnswer, applicationAnswer, orgDecisionAnswer } from '../sandbox/orgs.schema.js';
 import type { orgApplicationSchema } from '../sandbox/orgs.js';
 import type { overviewAnswer } from '../sandbox/overview.schema.js';
+import type { encryptedUseAnswer, encryptedUseQuery, ledgerPage, ledgerPageQuery } from '../sandbox/oversight.js';
+import type { usageAnswer, usageQuery } from '../sandbox/usage.js';
 import type { aggregateRequestSchema } from '../sandbox/run/aggregate.js';
 import type { encryptedRequestSchema } from '../sandbox/run/encrypted.js';
 import type { keyRegisteredAnswer, RunAnswer } from '../sandbox/run/run.schema.js';
@@ -96,6 +98,7 @@ export class DfixClient extends ApiClient {
   // channels
   recordConsent = (c: In<typeof consentSchema>) => this.post<Out<typeof consentRecordedAnswer>>('/v1/consents', c);
   revokeConsent = (consentId: string) => this.del<Out<typeof consentRevokedAnswer>>(`/v1/consents/${id(consentId)}`);
+  merchantUsage = (q: In<typeof usageQuery>) => this.get<Out<typeof usageAnswer>>(`/v1/merchants/usage${qs(q)}`);
 
   // the regulator
   admitOrg = (orgId: string) => this.post<Out<typeof admissionAnswer>>(`/v1/orgs/${id(orgId)}/admit`);
@@ -108,4 +111,6 @@ export class DfixClient extends ApiClient {
   ledgerEntries = (start?: number, end?: number) => this.get<Out<typeof entriesAnswer>>(`/v1/ledger/entries${qs({ start, end })}`);
   refreshBudget = (r: In<typeof refreshSchema>) => this.post<Out<typeof refreshAnswer>>('/v1/budget/refresh', r);
   overview = () => this.get<Overview>('/v1/regulator/overview');
+  regulatorLedger = (q: In<typeof ledgerPageQuery> = {}) => this.get<Out<typeof ledgerPage>>(`/v1/regulator/ledger${qs(q)}`);
+  encryptedUse = (q: In<typeof encryptedUseQuery> = {}) => this.get<Out<typeof encryptedUseAnswer>>(`/v1/regulator/encrypted${qs(q)}`);
 }

@@ -88,3 +88,19 @@ export function dummyMatrix(fields: readonly string[], subjects: number, seed: n
   }
   return { data, usccs };
 }
+
+/**
+ * The default label of the same dummy merchants as dummyMatrix(..., subjects, seed), row for
+ * row: dummy data holds no secret, so a developer's local backtest may read it.
+ */
+export function dummyLabels(subjects: number, seed: number): Float64Array {
+  if (!Number.isInteger(subjects) || subjects < 1 || subjects > MAX_DUMMY_SUBJECTS) throw datasetError('DATASET_BAD_COUNT');
+  const col = numericFields().findIndex((f) => f.name === 'default_12m');
+  const out = new Float64Array(subjects);
+  const pop = { seed: mixSeed(seed, DUMMY_STREAM), prefix: 'MD' as const };
+  for (let c = 0; c * CHUNK < subjects; c++) {
+    const n = Math.min(CHUNK, subjects - c * CHUNK);
+    out.set((generateChunk(pop, c, n).columns[col] as Float64Array).subarray(0, n), c * CHUNK);
+  }
+  return out;
+}

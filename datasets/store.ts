@@ -49,28 +49,68 @@ function bytesOf(a: Float64Array): Buffer {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 }
 
+/** One chunk of merchants to write: codes, names, and one column per numericFields() entry. */
+export interface VaultChunk {
+  uscc: readonly string[];
+  names: readonly string[];
+  columns: readonly Float64Array[];
+}
+
+/** What a vault is built from: its size, its chunks in order, and its lineage. */
+export interface VaultContent {
+  subjects: number;
+  chunk(c: number, n: number): VaultChunk;
+  /** The dataset's id and lineage (a new version of the same merchants keeps both). */
+  dataset: string;
+  lineage: string;
+  /** Extra meta rows (seed, previous version, ...); never merchant values. */
+  meta: Record<string, string>;
+  onProgress?: ((done: number, total: number) => void) | undefined;
+}
+
 /** Builds the vault at `file`. Nothing is left half-written: the file appears by rename. */
 export function seedVault(file: string, options: SeedOptions): SeedSummary {
   const { subjects, seed } = options;
   if (!Number.isInteger(subjects) || subjects < 1 || subjects > MAX_SUBJECTS) throw datasetError('DATASET_BAD_COUNT');
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw datasetError('DATASET_BAD_SEED');
   if (fs.existsSync(file) && !options.force) throw datasetError('DATASET_VAULT_EXISTS');
+  const tmp = `${file}.tmp-${process.pid}`;
+  const summary = writeVault(tmp, {
+    subjects,
+    chunk: (c, n) => generateChunk({ seed, prefix: 'MA' }, c, n),
+    dataset: DATASET_ID,
+    lineage: DATASET_ID,
+    meta: { seed: String(seed) },
+    onProgress: options.onProgress,
+  });
   try {
-    ensureDir(path.dirname(file), 0o700);
-    fs.accessSync(path.dirname(file), fs.constants.W_OK);
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw datasetError('DATASET_DIR_UNWRITABLE', { cause: e });
+  }
+  return summary;
+}
+
+/**
+ * Writes a complete vault at `tmp` (a path beside its target; the caller renames it into
+ * place). Any failure removes it. Mode 0600: the executor's unprivileged user must not read it.
+ */
+export function writeVault(tmp: string, content: VaultContent): SeedSummary {
+  try {
+    ensureDir(path.dirname(tmp), 0o700);
+    fs.accessSync(path.dirname(tmp), fs.constants.W_OK);
   } catch (cause) {
     throw datasetError('DATASET_DIR_UNWRITABLE', { cause });
   }
-  const tmp = `${file}.tmp-${process.pid}`;
   fs.rmSync(tmp, { force: true });
   let db: Db | undefined;
   try {
     db = openDatabase(tmp, { bulk: true });
-    const summary = build(db, options);
+    const summary = build(db, content);
     db.close();
     db = undefined;
-    fs.chmodSync(tmp, 0o600); // the executor's unprivileged user must not read it
-    fs.renameSync(tmp, file);
+    fs.chmodSync(tmp, 0o600);
     return summary;
   } catch (e) {
     db?.close();
@@ -82,8 +122,8 @@ export function seedVault(file: string, options: SeedOptions): SeedSummary {
   }
 }
 
-function build(db: Db, options: SeedOptions): SeedSummary {
-  const { subjects, seed } = options;
+function build(db: Db, content: VaultContent): SeedSummary {
+  const { subjects } = content;
   db.exec(SCHEMA);
   const all = catalog();
   const numeric = numericFields();
@@ -100,10 +140,11 @@ function build(db: Db, options: SeedOptions): SeedSummary {
 
   const labelCol = colOf.get('default_12m') as number;
   let defaults = 0;
+  let labelled = 0;
   const chunks = Math.ceil(subjects / CHUNK);
   const writeChunk = db.transaction((c: number) => {
     const n = Math.min(CHUNK, subjects - c * CHUNK);
-    const chunk = generateChunk({ seed, prefix: 'MA' }, c, n);
+    const chunk = content.chunk(c, n);
     for (let i = 0; i < n; i++) {
       const idx = c * CHUNK + i;
       insertSubject.run(idx, chunk.uscc[i], chunk.names[i]);
@@ -114,24 +155,28 @@ function build(db: Db, options: SeedOptions): SeedSummary {
       insertColumn.run(columnId(col, c), bytes);
       digest.update(bytes);
     });
-    for (const v of chunk.columns[labelCol] as Float64Array) defaults += v;
+    for (const v of chunk.columns[labelCol] as Float64Array) {
+      if (Number.isNaN(v)) continue;
+      defaults += v;
+      labelled++;
+    }
   });
   for (let c = 0; c < chunks; c++) {
     writeChunk(c);
-    options.onProgress?.(Math.min(subjects, (c + 1) * CHUNK), subjects);
+    content.onProgress?.(Math.min(subjects, (c + 1) * CHUNK), subjects);
   }
 
   const version = `sha256:${digest.digest('hex')}`;
-  const defaultRate = Math.round((defaults / subjects) * 10000) / 10000;
+  const defaultRate = labelled ? Math.round((defaults / labelled) * 10000) / 10000 : 0;
   db.transaction(() => {
     for (const [k, v] of Object.entries({
+      ...content.meta,
       format: FORMAT,
-      dataset: DATASET_ID,
-      lineage: DATASET_ID,
+      dataset: content.dataset,
+      lineage: content.lineage,
       version,
       subjects: String(subjects),
       chunk: String(CHUNK),
-      seed: String(seed),
       defaultRate: String(defaultRate),
       createdAt: new Date().toISOString(),
     })) insertMeta.run(k, v);
@@ -373,6 +418,28 @@ export class Vault {
   usccOf(subjects: Int32Array): string[] {
     const stmt = cached(this.db, 'SELECT uscc FROM subjects WHERE idx = ?').pluck();
     return Array.from(subjects, (i) => stmt.get(i) as string);
+  }
+
+  /** Every merchant's code and name, in vault order (to build the next version of the vault). */
+  subjectList(): { uscc: string[]; names: string[] } {
+    const rows = this.db.prepare('SELECT uscc, name FROM subjects ORDER BY idx').all() as { uscc: string; name: string }[];
+    return { uscc: rows.map((r) => r.uscc), names: rows.map((r) => r.name) };
+  }
+
+  /**
+   * Stored values of numeric fields (the label included) for the given vault indexes, -1
+   * giving NaN: what a new version carries over from this one (datasets/import.ts). Never
+   * model input: models read through project().
+   */
+  carry(fields: readonly string[], subjects: Int32Array): Float64Array {
+    for (const f of fields) if (!this.colOf.has(f)) throw datasetError('DATASET_UNKNOWN_FIELD', { detail: f.slice(0, 64) });
+    const known: number[] = [];
+    for (let r = 0; r < subjects.length; r++) if ((subjects[r] as number) >= 0) known.push(r);
+    const got = this.gather(fields, Int32Array.from(known, (r) => subjects[r] as number)).data;
+    const k = fields.length;
+    const out = new Float64Array(subjects.length * k).fill(NaN);
+    known.forEach((r, i) => out.set(got.subarray(i * k, (i + 1) * k), r * k));
+    return out;
   }
 
   /** Recomputes the content digest and compares it with the recorded version. */

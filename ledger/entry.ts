@@ -38,6 +38,7 @@ export const ENTRY_FIELDS = {
   'budget.charged': ['org', 'entity', 'lineage', 'amount'],
   'budget.refreshed': ['entity', 'lineage', 'previousMicros', 'reason'],
   'policy.changed': ['policy', 'digest'],
+  'dataset.imported': ['dataset', 'lineage', 'oldVersion', 'newVersion', 'subjects', 'sources'],
   'key.rotated': ['oldKey', 'newKey', 'oldSignature', 'newSignature'],
   heartbeat: [],
 } as const satisfies Record<string, readonly string[]>;

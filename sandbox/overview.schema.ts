@@ -12,6 +12,11 @@ export const overviewAnswer = z.object({
     spentMicros: z.number(),
     entities: z.number(),
     byEntityAndLineage: z.array(z.object({ entity: z.string(), lineage: z.string(), spentMicros: z.number() })),
+    byLineage: z
+      .array(z.object({ lineage: z.string(), spentMicros: z.number(), merchantMaxMicros: z.number() }))
+      .describe('Per lineage: spent by all entities, and the most spent on any one merchant (its atom) against the cap'),
+    perOrganisationMicros: z.number(),
+    perMerchantCapMicros: z.number(),
   }),
   confinement: z
     .object({

@@ -47,8 +47,52 @@ const ADDED_COLUMNS = ['ALTER TABLE runs ADD COLUMN available_at TEXT', 'ALTER T
 /** Indexes on added columns: created once the columns are there. */
 const ADDED_INDEXES = 'CREATE INDEX IF NOT EXISTS runs_by_available ON runs (available_at);';
 
+/**
+ * Counters of the regulator's overview (sandbox/overview.ts), kept by triggers on every
+ * write to runs, so that the overview reads a few rows instead of scanning every run:
+ * runs by mode and status, and refusals by rule (each FAIL decision and the error code of
+ * a denied or failed run, counted once, when the run enters that status).
+ */
+const COUNTERS = `
+CREATE TABLE IF NOT EXISTS run_counts (mode TEXT NOT NULL, status TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (mode, status));
+CREATE TABLE IF NOT EXISTS denial_counts (rule TEXT PRIMARY KEY, n INTEGER NOT NULL);
+CREATE TRIGGER IF NOT EXISTS runs_count_insert AFTER INSERT ON runs BEGIN
+  INSERT INTO run_counts (mode, status, n) VALUES (new.mode, new.status, 1) ON CONFLICT (mode, status) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS runs_count_update AFTER UPDATE OF mode, status ON runs WHEN old.mode IS NOT new.mode OR old.status IS NOT new.status BEGIN
+  UPDATE run_counts SET n = n - 1 WHERE mode = old.mode AND status = old.status;
+  INSERT INTO run_counts (mode, status, n) VALUES (new.mode, new.status, 1) ON CONFLICT (mode, status) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS runs_denials_insert AFTER INSERT ON runs WHEN new.status IN ('denied', 'failed') AND json_valid(new.record) BEGIN
+  INSERT INTO denial_counts (rule, n) SELECT json_extract(d.value, '$.rule'), 1 FROM json_each(new.record, '$.decisions') d
+    WHERE json_extract(d.value, '$.status') = 'FAIL' AND json_type(d.value, '$.rule') = 'text' ON CONFLICT (rule) DO UPDATE SET n = n + 1;
+  INSERT INTO denial_counts (rule, n) SELECT json_extract(new.record, '$.error.code'), 1 WHERE json_type(new.record, '$.error.code') = 'text' ON CONFLICT (rule) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS runs_denials_update AFTER UPDATE OF status ON runs WHEN new.status IN ('denied', 'failed') AND old.status NOT IN ('denied', 'failed') AND json_valid(new.record) BEGIN
+  INSERT INTO denial_counts (rule, n) SELECT json_extract(d.value, '$.rule'), 1 FROM json_each(new.record, '$.decisions') d
+    WHERE json_extract(d.value, '$.status') = 'FAIL' AND json_type(d.value, '$.rule') = 'text' ON CONFLICT (rule) DO UPDATE SET n = n + 1;
+  INSERT INTO denial_counts (rule, n) SELECT json_extract(new.record, '$.error.code'), 1 WHERE json_type(new.record, '$.error.code') = 'text' ON CONFLICT (rule) DO UPDATE SET n = n + 1;
+END;
+`;
+
+/** Fills the counters from the runs already there (a state file made before them): once. */
+const BACKFILL = `
+INSERT INTO run_counts (mode, status, n) SELECT mode, status, count(*) FROM runs GROUP BY mode, status;
+INSERT INTO denial_counts (rule, n) SELECT rule, count(*) FROM (
+  SELECT json_extract(d.value, '$.rule') AS rule FROM runs r, json_each(r.record, '$.decisions') d
+    WHERE r.status IN ('denied', 'failed') AND json_valid(r.record) AND json_extract(d.value, '$.status') = 'FAIL' AND json_type(d.value, '$.rule') = 'text'
+  UNION ALL
+  SELECT json_extract(r.record, '$.error.code') FROM runs r WHERE r.status IN ('denied', 'failed') AND json_valid(r.record) AND json_type(r.record, '$.error.code') = 'text'
+) GROUP BY rule;
+`;
+
 export function migrate(db: Db): void {
   db.exec(STATE_SCHEMA);
+  const hadCounters = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'run_counts'").get() !== undefined;
+  db.transaction(() => {
+    db.exec(COUNTERS);
+    if (!hadCounters) db.exec(BACKFILL);
+  })();
   for (const sql of ADDED_COLUMNS) {
     try {
       db.exec(sql);

@@ -18,6 +18,8 @@ import { parseJsonBody } from './json.js';
 import { RateLimiter } from './rate-limit.js';
 import { admittedRoutes } from './routes/admitted.js';
 import { listRoutes } from './routes/lists.js';
+import { oversightRoutes } from './routes/oversight.js';
+import { usageRoutes } from './routes/usage.js';
 import { encryptionRoutes } from './routes/encryption.js';
 import { bankRoutes, channelRoutes, fintechRoutes } from './routes/members.js';
 import { publicRoutes } from './routes/public.js';
@@ -169,8 +171,10 @@ export async function build(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(audience('any', listRoutes(deps.platform)), opts);
   await app.register(audience('any', encryptionRoutes(deps.platform)), opts);
   await app.register(audience(['regulator'], regulatorRoutes(deps.platform)), opts);
+  await app.register(audience(['regulator'], oversightRoutes(deps.platform)), opts);
   await app.register(audience(['fintech'], fintechRoutes(deps.platform)), opts);
   await app.register(audience(['bank'], bankRoutes(deps.platform)), opts);
   await app.register(audience(['channel'], channelRoutes(deps.platform)), opts);
+  await app.register(audience(['channel'], usageRoutes(deps.platform)), opts);
   return app as unknown as FastifyInstance;
 }

@@ -3,6 +3,7 @@ import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { ApiError, get, type Page } from './api';
 import { useT, type MessageKey } from './i18n';
+import { runLeaf, VerifyButton } from './proof';
 
 export function useLoad<T>(load: () => Promise<T>, deps: unknown[] = []): { data: T | undefined; error: string | null; reload: () => void } {
   const [data, setData] = useState<T>();
@@ -172,6 +173,8 @@ export function MyRuns() {
           { head: t('common.status'), cell: (r) => <Status value={r.status} /> },
           { head: t('runs.available'), cell: (r) => when(r.availableAt) },
           { head: t('runs.scored'), cell: (r) => (r.scored !== undefined ? `${r.scored} / ${r.scored + (r.notScored ?? 0)}` : (r.error?.code ?? '-')) },
+          // a closed run's entry in the ledger, checked in this browser
+          { head: t('proof.column'), cell: (r) => (r.status === 'running' ? '-' : <VerifyButton label={t('proof.verifyRun', { id: r.runId })} leaf={runLeaf(r.runId)} />) },
         ]}
       />
       <More paged={runs} />

@@ -151,7 +151,7 @@ describe('every route of API.md', () => {
       'post /v1/models', 'get /v1/models/{id}', 'post /v1/models/{id}/approve', 'post /v1/models/{id}/reject', 'post /v1/models/{id}/revoke', 'get /v1/catalog',
       'post /v1/models/{id}/access', 'post /v1/access/{id}/grant', 'post /v1/access/{id}/deny', 'post /v1/consents', 'delete /v1/consents/{id}', 'post /v1/runs',
       'get /v1/runs/{id}', 'get /v1/budget', 'get /v1/ledger/checkpoint', 'get /v1/ledger/entries', 'get /v1/ledger/proofs/inclusion', 'get /v1/ledger/proofs/consistency',
-      'get /v1/regulator/overview', 'get /healthz',
+      'get /v1/regulator/overview', 'get /v1/regulator/ledger', 'get /v1/regulator/encrypted', 'get /v1/merchants/usage', 'get /healthz',
     ];
     for (const r of routes) {
       const [method, p] = r.split(' ') as [string, string];
@@ -189,6 +189,9 @@ describe('authorisation matrix', () => {
     ['GET', '/v1/ledger/proofs/inclusion?index=0&size=1', undefined, ['fintech', 'bank', 'channel', 'regulator']],
     ['GET', '/v1/ledger/proofs/consistency?from=1&to=1', undefined, ['fintech', 'bank', 'channel', 'regulator']],
     ['GET', '/v1/regulator/overview', undefined, ['regulator']],
+    ['GET', '/v1/regulator/ledger', undefined, ['regulator']],
+    ['GET', '/v1/regulator/encrypted', undefined, ['regulator']],
+    ['GET', '/v1/merchants/usage?subject=91350100M000100Y43', undefined, ['channel']],
   ];
   const KINDS: Kind[] = ['anonymous', 'fintech', 'bank', 'channel', 'regulator'];
 

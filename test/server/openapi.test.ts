@@ -131,11 +131,12 @@ describe('answers and their schemas', () => {
     const done = await call('GET', `/v1/runs/${agg.json.runId}`, 'fintech');
     expect(done.json.result.backtest).toBeDefined();
     expect(done.json.result.segments.rows.length).toBeGreaterThan(0);
+    expect((await call('GET', `/v1/merchants/usage?subject=${m0}`, 'channel')).json.items.length).toBeGreaterThan(0);
     expect((await call('DELETE', `/v1/consents/${consent.json.id}`, 'channel')).status).toBe(200);
     const size = (await call('GET', '/v1/ledger/checkpoint', 'bank')).json.size as number;
     expect((await call('GET', `/v1/ledger/proofs/inclusion?index=0&size=${size}`, 'bank')).status).toBe(200);
     expect((await call('GET', `/v1/ledger/proofs/consistency?from=1&to=${size}`, 'bank')).status).toBe(200);
-    for (const url of ['/v1/ledger/entries?start=0&end=50', '/v1/regulator/overview', '/v1/orgs', '/v1/models', '/v1/access', '/v1/runs', '/v1/inbox'])
+    for (const url of ['/v1/ledger/entries?start=0&end=50', '/v1/regulator/overview', '/v1/regulator/ledger', '/v1/regulator/encrypted', '/v1/orgs', '/v1/models', '/v1/access', '/v1/runs', '/v1/inbox'])
       expect((await call('GET', url, 'regulator')).status).toBe(200);
     for (const url of ['/v1/consents', '/v1/keys']) expect((await call('GET', url, 'bank')).status).toBe(200);
     // an error answer goes through its schema too

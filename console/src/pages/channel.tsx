@@ -1,6 +1,6 @@
 // 商户授权: the consents this channel recorded, recording one, and revoking.
 import { useState } from 'preact/hooks';
-import { ApiError, del, post } from '../api';
+import { ApiError, del, get, post, qs } from '../api';
 import { useT } from '../i18n';
 import { ErrorNote, More, Section, Status, Table, usePaged, when } from '../ui';
 
@@ -13,6 +13,61 @@ interface ConsentRow {
   expiresAt: string;
   status: string;
   createdAt: string;
+}
+
+interface UsageRow {
+  mode: string;
+  bank: string;
+  bankName: string | null;
+  modelName: string | null;
+  day: string;
+  at: string | null;
+  run: string | null;
+}
+
+/** Who evaluated one of this channel's merchants, and when (GET /v1/merchants/usage). */
+function Usage() {
+  const t = useT();
+  const [subject, setSubject] = useState('');
+  const [rows, setRows] = useState<UsageRow[] | undefined>();
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <Section title={t('ch.usage')} id="usage">
+      <p class="muted">{t('ch.usageHint')}</p>
+      <form
+        class="form-row"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          setError(null);
+          try {
+            setRows((await get<{ items: UsageRow[] }>(`/v1/merchants/usage${qs({ subject: subject.trim().toUpperCase(), limit: 200 })}`)).items);
+          } catch (err) {
+            setRows(undefined);
+            setError(err instanceof ApiError ? err.code : String(err));
+          }
+        }}
+      >
+        <label for="u-subject">{t('ch.usageSubject')}</label>
+        <input id="u-subject" required value={subject} onInput={(e) => setSubject((e.target as HTMLInputElement).value)} />
+        <button type="submit">{t('ch.usageLookup')}</button>
+      </form>
+      <ErrorNote code={error} />
+      {rows && (
+        <Table
+          caption={t('ch.usage')}
+          rows={rows}
+          rowKey={(r) => `${r.mode}/${r.bank}/${r.day}/${r.run ?? r.modelName}`}
+          cols={[
+            { head: t('ch.day'), cell: (r) => r.day },
+            { head: t('common.bank'), cell: (r) => r.bankName ?? <code>{r.bank}</code> },
+            { head: t('common.model'), cell: (r) => r.modelName ?? '-' },
+            { head: t('reg.mode'), cell: (r) => r.mode },
+            { head: t('ch.run'), cell: (r) => (r.run ? <span title={r.run}>{when(r.at)}</span> : '-') },
+          ]}
+        />
+      )}
+    </Section>
+  );
 }
 
 export function ChannelPage() {
@@ -84,6 +139,7 @@ export function ChannelPage() {
         />
         <More paged={list} />
       </Section>
+      <Usage />
     </>
   );
 }

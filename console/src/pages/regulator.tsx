@@ -6,6 +6,7 @@ import { get, post, qs, type Page } from '../api';
 import { Chart } from '../chart';
 import { useT } from '../i18n';
 import { Checks, ErrorNote, More, Section, Status, Table, useLoad, usePaged, when, type Report } from '../ui';
+import { BudgetChart, EncryptedPanel, LedgerPanel } from './oversight';
 
 interface OrgRow {
   id: string;
@@ -366,6 +367,9 @@ export function RegulatorPage() {
       <Admission {...shared} />
       <Review {...shared} />
       <Dashboard version={version} />
+      <BudgetChart version={version} />
+      <EncryptedPanel version={version} />
+      <LedgerPanel version={version} />
       <Organisations {...shared} />
     </>
   );

@@ -9,6 +9,7 @@ export const CLI_ERRORS = defineErrors({
   CLI_TLS_UNREADABLE: { kind: 'invalid', message: 'A TLS certificate or key file cannot be read.' },
   CLI_TLS_INVALID: { kind: 'invalid', message: 'The TLS certificate and key are malformed or do not match.' },
   CLI_API_KEY_MISSING: { kind: 'invalid', message: 'An API key is required: set DFIX_API_KEY or pass --key-file.' },
+  CLI_SERVER_UNREACHABLE: { kind: 'unavailable', message: 'The server cannot be reached or did not answer as expected.' },
   BANK_KEYS_EXIST: { kind: 'conflict', message: 'The key directory already holds a secret key.' },
   BANK_KEYS_UNREADABLE: { kind: 'invalid', message: 'The key directory has no readable key pair and parameters of this scheme.' },
   BANK_FEATURES_INVALID: { kind: 'invalid', message: 'The features CSV is malformed: one number per bank feature, one row per merchant.' },

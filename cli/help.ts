@@ -14,6 +14,12 @@ interface CommandHelp {
   more?: string;
 }
 
+/** The commands against a server (cli/remote.ts). */
+const REMOTE_FLAGS: [string, string][] = [
+  ['--url URL', 'the server (http:// or https://)'],
+  ['--key-file FILE', 'the API key (a file with the key, or bootstrap.json); else $DFIX_API_KEY'],
+];
+
 const COMMON: [string, string][] = [
   ['--data DIR', 'the data directory (default ./.dfix, or $DFIX_DATA)'],
   ['--json', 'print JSON instead of text, where the command prints data'],
@@ -80,7 +86,7 @@ export const COMMANDS: Record<string, CommandHelp> = {
       ['--subjects N', 'dummy merchants (default 2000, at most 100000)'],
       ['--seed S', 'seed of the dummy data (default 20240601)'],
     ],
-    more: "The platform's own steps: the batch module in a hardened batch, the output contract, then the policy's backtest release (bands, thresholds) with zero noise, so no margins.",
+    more: "The platform's own steps: the batch module in a hardened batch, the output contract, then the policy's backtest release (bands, thresholds) with zero noise, so no margins. With --url ID, the backtest on a server's real data (dfix model backtest --url --help).",
   },
   'model try': {
     args: 'DIR [--subjects N] [--rows FILE.csv] [--raw] [--mode subjects|cohort]',
@@ -169,6 +175,23 @@ export const COMMANDS: Record<string, CommandHelp> = {
       'after a key rotation fails under the old key: check the rotation (dfix ledger verify) and pin the',
       'new key. For https with a private CA, start with NODE_EXTRA_CA_CERTS=ca.pem.',
     ].join('\n'),
+  },
+  'model submit': {
+    args: 'DIR --url URL [--key-file FILE]',
+    about: "submit a model package to a server (a fintech's key); vetting runs there; exit 0 vetted, 1 failed",
+    flags: [...REMOTE_FLAGS],
+  },
+  'model status': { args: 'ID --url URL [--key-file FILE]', about: "a model's status, digest, approval and vetting on a server", flags: [...REMOTE_FLAGS] },
+  'model approve': {
+    args: 'ID --url URL [--key-file FILE] [--expires ISO] [--note TEXT]',
+    about: "approve a vetted model on a server (the regulator's key)",
+    flags: [...REMOTE_FLAGS, ['--expires ISO', 'when the approval ends (default: in a year)'], ['--note TEXT', "the regulator's note"]],
+  },
+  'model backtest --url': {
+    args: 'URL ID [--key-file FILE] [--cohort key=value,...]',
+    about: 'backtest an approved model on the real data of a server: AUC, KS, Gini and bands, noised, with margins',
+    flags: [...REMOTE_FLAGS, ['--cohort K=V,...', 'public cohort predicates (industry, district, sizeBand, regYearBand); default: everyone']],
+    more: 'Posts an aggregate run with the backtest statistic (the provider\'s or the regulator\'s key; it spends privacy budget) and waits for its public availability time. With --url the backtest is this remote one; without, dfix model backtest works on a local package.',
   },
   backup: {
     args: '--out DIR',

@@ -14,6 +14,7 @@ import { cliError } from './errors.js';
 import { backtestCommand } from './model-backtest.js';
 import { isHelpWord, printHelp } from './help.js';
 import { table, type Io } from './output.js';
+import { isRemoteModelCommand, remoteModelCommand } from './remote.js';
 
 async function withExecutor<T>(fn: (e: Executor) => Promise<T>): Promise<T> {
   const executor = await Executor.start({ confinement: resolveConfig({}).confinement });
@@ -32,6 +33,7 @@ function describeError(e: { subject: string; message: string; line: number | nul
 export async function modelCommand(argv: readonly string[], io: Io): Promise<number> {
   const [sub, ...rest] = argv;
   if (isHelpWord(sub)) return printHelp(io, 'model');
+  if (isRemoteModelCommand(sub, rest)) return remoteModelCommand(sub as string, rest, io);
   switch (sub) {
     case 'check': {
       const { flags, positionals } = parseArgs(rest, {});

@@ -22,6 +22,7 @@ import { platformError } from './errors.js';
 import { requireKind } from './orgs.js';
 import { modelRow, newId, type ApprovalStage, type ModelRow, type Org } from './state.js';
 import { vetPackage } from './vetting.js';
+import type { modelRecord } from './models.schema.js';
 import { emit, regulators } from './webhooks/events.js';
 
 const sha = (s: string) => `sha256:${createHash('sha256').update(s).digest('hex')}`;
@@ -97,7 +98,7 @@ async function submitAndVet(ctx: Ctx, fintech: Org, sub: z.infer<typeof submissi
   const pkg = { manifestJson: sub.manifest, source: sub.source };
   const report = await vetPackage(pkg, ctx.executor);
   const id = newId('mdl');
-  const status = report.passed ? 'vetted' : 'vetting_failed';
+  const status = report.passed ? ('vetted' as const) : ('vetting_failed' as const);
   ctx.db.transaction(() => {
     ctx.db
       .prepare('INSERT INTO models (id, provider, digest, manifest, source, status, report, created_at, cost_micros) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
@@ -112,15 +113,16 @@ async function submitAndVet(ctx: Ctx, fintech: Org, sub: z.infer<typeof submissi
 export function getModel(ctx: Ctx, org: Org, id: string) {
   const row = rowOf(ctx, id);
   if (org.kind === 'regulator' || org.id === row.provider) {
-    return {
+    const record: z.infer<typeof modelRecord> = {
       id: row.id,
       provider: row.provider,
       digest: row.digest,
       status: row.status,
-      manifest: JSON.parse(row.manifest) as unknown,
-      report: JSON.parse(row.report) as unknown,
+      manifest: JSON.parse(row.manifest) as Record<string, unknown>,
+      report: JSON.parse(row.report) as z.infer<typeof modelRecord>['report'],
       approval: row.expires_at ? { stage: row.stage, policy: row.policy, expiresAt: row.expires_at, note: row.note } : null,
     };
+    return record;
   }
   if (!inProduction(row)) throw platformError('MODEL_UNKNOWN'); // not yours to see
   return publicCard(row);
@@ -136,13 +138,6 @@ export const approvalSchema = z
   .strict();
 export const reasonSchema = z.object({ reason: z.string().min(1).max(1000) }).strict();
 
-/** The answer of an approval (its schema also fits reject and revoke, which carry no stage). */
-export const decisionAnswer = z.object({
-  id: z.string(),
-  status: z.enum(['approved', 'rejected', 'revoked']),
-  stage: z.enum(['evaluation', 'production']).optional(),
-  expiresAt: z.string().optional(),
-});
 
 /**
  * Approves a model into a stage. Evaluation: from vetted. Production: from vetted, or from

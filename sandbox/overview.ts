@@ -16,14 +16,14 @@ export function overview(ctx: RunCtx) {
     budget: {
       spentMicros: (stmt(db, 'SELECT coalesce(sum(spent), 0) FROM spend').pluck().get() as number) ?? 0,
       entities: stmt(db, 'SELECT count(*) FROM spend').pluck().get() as number,
-      byEntityAndLineage: stmt(db, 'SELECT entity, lineage, spent AS spentMicros FROM spend ORDER BY entity, lineage').all(),
+      byEntityAndLineage: stmt(db, 'SELECT entity, lineage, spent AS spentMicros FROM spend ORDER BY entity, lineage').all() as { entity: string; lineage: string; spentMicros: number }[],
       /** Per lineage: spent by all entities, and the most spent on any one merchant (its atom) against the cap. */
       byLineage: stmt(
         db,
         `SELECT l.lineage, coalesce((SELECT sum(spent) FROM spend s WHERE s.lineage = l.lineage), 0) AS spentMicros,
           coalesce((SELECT max(spent) FROM merchant_spend m WHERE m.lineage = l.lineage), 0) AS merchantMaxMicros
           FROM (SELECT lineage FROM spend UNION SELECT lineage FROM merchant_spend) l ORDER BY l.lineage`,
-      ).all(),
+      ).all() as { lineage: string; spentMicros: number; merchantMaxMicros: number }[],
       perOrganisationMicros: ctx.policy.policy.budget.perOrganisationMicros,
       perMerchantCapMicros: ctx.policy.policy.budget.perMerchantCapMicros,
     },

@@ -80,6 +80,16 @@ function validationDetail(err: FastifyError): string {
   return `${[err.validationContext ?? 'request', ...where].join('/')}: ${rule}`;
 }
 
+const SUCCESS: Record<string, string> = { 200: 'OK', 201: 'Created', 202: 'Accepted: running; ask GET /v1/runs/{id} again at availableAt' };
+
+/** jsonSchemaTransform, and a description for each success answer that has none (OpenAPI requires one). */
+const describedAnswers: typeof jsonSchemaTransform = (input) => {
+  const out = jsonSchemaTransform(input);
+  const response = (out.schema as { response?: Record<string, { description?: string }> }).response ?? {};
+  for (const [status, r] of Object.entries(response)) if (SUCCESS[status] && !r.description) r.description = SUCCESS[status];
+  return out;
+};
+
 export async function build(deps: ServerDeps): Promise<FastifyInstance> {
   const settings = { ...SERVER_DEFAULTS, ...Object.fromEntries(Object.entries(deps).filter(([, v]) => v !== undefined)) } as Required<Omit<ServerDeps, 'logger'>> & ServerDeps;
   const app = Fastify({
@@ -152,7 +162,7 @@ export async function build(deps: ServerDeps): Promise<FastifyInstance> {
       components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
       security: [{ apiKey: [] }],
     },
-    transform: jsonSchemaTransform,
+    transform: describedAnswers,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 

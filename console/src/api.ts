@@ -1,24 +1,15 @@
-// The console's only door to the API. The key lives in memory and in this tab's
-// sessionStorage (cleared when the tab closes); it goes in the Authorization header only,
-// never in an address.
+// The console's only door to the API, through the typed client's transport (client/http.ts).
+// The key lives in memory and in this tab's sessionStorage (cleared when the tab closes); it
+// goes in the Authorization header only, never in an address.
+import type { z } from 'zod';
+import { ApiClient, type Answer } from '../../client/http';
+import type { meAnswer } from '../../sandbox/lists.schema';
+
+export { ApiError, qs, type Answer } from '../../client/http';
+
 const KEY = 'dfix.apiKey';
 
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-  ) {
-    super(code);
-  }
-}
-
-export interface Me {
-  id: string;
-  name: string;
-  kind: 'regulator' | 'fintech' | 'bank' | 'channel';
-  uscc: string;
-  status: string;
-}
+export type Me = z.output<typeof meAnswer>;
 
 export interface Page<T> {
   items: T[];
@@ -45,32 +36,13 @@ export function setKey(k: string | null): void {
 
 export const hasKey = () => key !== null;
 
-export interface Answer<T> {
-  status: number;
-  body: T;
-}
+/** The same origin as the console; the key as it is now. */
+const client = new ApiClient({ apiKey: () => key });
 
-export async function request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<Answer<T>> {
-  const headers: Record<string, string> = {};
-  if (key) headers.authorization = `Bearer ${key}`;
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(path, { method, headers, credentials: 'omit', cache: 'no-store', ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
-  const json = (await res.json().catch(() => ({}))) as T & { code?: string };
-  if (!res.ok) throw new ApiError(res.status, json.code ?? `HTTP_${res.status}`);
-  return { status: res.status, body: json };
-}
-
-export const get = async <T>(path: string) => (await request<T>('GET', path)).body;
-export const post = async <T>(path: string, body: unknown = {}) => (await request<T>('POST', path, body)).body;
-export const del = async <T>(path: string) => (await request<T>('DELETE', path)).body;
-
-/** Query string from defined values. */
-export function qs(params: Record<string, string | number | undefined | null>): string {
-  const u = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') u.set(k, String(v));
-  const s = u.toString();
-  return s ? `?${s}` : '';
-}
+export const request = <T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<Answer<T>> => client.request<T>(method, path, body);
+export const get = <T>(path: string) => client.get<T>(path);
+export const post = <T>(path: string, body: unknown = {}) => client.post<T>(path, body);
+export const del = <T>(path: string) => client.del<T>(path);
 
 export interface RunLike {
   runId: string;
@@ -80,11 +52,5 @@ export interface RunLike {
 
 /** Posts a run and, while it is answered 202 (running), asks again at its availableAt. */
 export async function runAndWait<T extends RunLike>(body: unknown, onWaiting?: (availableAt: string) => void): Promise<T> {
-  let a = await post<T>('/v1/runs', body);
-  while (a.status === 'running') {
-    onWaiting?.(a.availableAt);
-    await new Promise((r) => setTimeout(r, Math.max(250, Date.parse(a.availableAt) - Date.now() + 50)));
-    a = await get<T>(`/v1/runs/${a.runId}`);
-  }
-  return a;
+  return client.waitForRun(await post<T>('/v1/runs', body), onWaiting);
 }

@@ -19,13 +19,13 @@ import { canonicalize } from '../../core/canonical-json.js';
 import { stmt } from '../../core/sqlite.js';
 import type { Vault } from '../../datasets/store.js';
 import type { CryptoProcess } from '../../encryption/process/client.js';
-import type { ProofBundle } from '../../ledger/log.js';
 import type { NoiseFn } from '../../policies/aggregates.js';
 import type { Decision } from '../../policies/decision.js';
 import type { Ctx } from '../context.js';
 import { platformError } from '../errors.js';
 import { runRowSchema, type Org } from '../state.js';
 import { emit } from '../webhooks/events.js';
+import type { RunAnswer } from './run.schema.js';
 
 export interface RunCtx extends Ctx {
   vault: Vault;
@@ -36,27 +36,10 @@ export interface RunCtx extends Ctx {
 }
 
 export type RunMode = 'aggregate' | 'subjects' | 'encrypted';
-export type RunStatus = 'running' | 'released' | 'denied' | 'failed' | 'interrupted';
+export type RunStatus = RunAnswer['status'];
 
-export interface RunAnswer {
-  runId: string;
-  status: RunStatus;
-  mode: RunMode;
-  decisions: Decision[];
-  requestedAt: string;
-  /** When the answer is (or was) available: from public quantities only. */
-  availableAt: string;
-  result?: unknown;
-  results?: unknown[];
-  notScored?: number;
-  error?: { code: string };
-  cached?: boolean;
-  ledger?: ProofBundle;
-  /** Encrypted runs: the slots asked, which of them were scored, and the result ciphertext. */
-  slots?: number;
-  scoredSlots?: boolean[];
-  ciphertext?: string;
-}
+/** A run's answer, as recorded and as served: its type is the schema the server serialises it through. */
+export type { RunAnswer } from './run.schema.js';
 
 export const digestOf = (v: unknown) => `sha256:${createHash('sha256').update(canonicalize(v)).digest('hex')}`;
 /** Decisions as the ledger records them (rules and actions; numbers stay in the run record). */

@@ -10,6 +10,7 @@ import { ckks } from '../../encryption/seal.js';
 import type { Policy } from '../../policies/policy.schema.js';
 import type { Platform } from '../../sandbox/platform.js';
 import { encryptedRequestSchema } from '../../sandbox/run/encrypted.js';
+import { errorResponses } from '../documented-errors.js';
 
 const u64hex = z.string().regex(/^[0-9a-f]{16}$/);
 
@@ -139,7 +140,7 @@ export function encryptionRoutes(platform: Platform) {
     const r = app.withTypeProvider<ZodTypeProvider>();
     r.get(
       '/v1/encryption/parameters',
-      { schema: { tags: ['encryption'], summary: 'CKKS parameters, slot layout, serialisation and scales for encrypted runs (docs/integration.md)', response: { 200: encryptionParametersSchema } } },
+      { schema: { tags: ['encryption'], summary: 'CKKS parameters, slot layout, serialisation and scales for encrypted runs (docs/integration.md)', response: { 200: encryptionParametersSchema, ...errorResponses({}) } } },
       async () => {
         const section = platform.ctx.policy.policy.encryption;
         const key = JSON.stringify(section);

@@ -16,6 +16,7 @@ import {
   listEndpoints,
   registerEndpoint,
 } from '../../sandbox/webhooks/endpoints.js';
+import { errorResponses } from '../documented-errors.js';
 import { idParams } from './params.js';
 
 const signing =
@@ -28,16 +29,16 @@ export function webhookRoutes(platform: Platform) {
     const tags = ['webhooks'];
     r.post(
       '/v1/webhooks',
-      { schema: { tags, summary: 'Register a webhook endpoint for some events; its signing secret is shown once', description: signing, body: endpointSchema, response: { 201: endpointAnswer } } },
+      { schema: { tags, summary: 'Register a webhook endpoint for some events; its signing secret is shown once', description: signing, body: endpointSchema, response: { 201: endpointAnswer, ...errorResponses({ input: 'body', codes: ['WEBHOOK_URL_REFUSED', 'WEBHOOK_LIMIT'] }) } } },
       async (req, reply) => reply.status(201).send(registerEndpoint(ctx, req.org as Org, req.body, { allowLoopback: platform.webhooks.allowLoopback })),
     );
-    r.get('/v1/webhooks', { schema: { tags, summary: "This organisation's webhook endpoints (without secrets)", response: { 200: endpointList } } }, async (req) => listEndpoints(ctx, req.org as Org));
+    r.get('/v1/webhooks', { schema: { tags, summary: "This organisation's webhook endpoints (without secrets)", response: { 200: endpointList, ...errorResponses({}) } } }, async (req) => listEndpoints(ctx, req.org as Org));
     r.get(
       '/v1/webhooks/deliveries',
-      { schema: { tags, summary: "This organisation's webhook deliveries, newest first (at most 100), each with every attempt; ?endpoint= for one endpoint", querystring: deliveryQuery, response: { 200: deliveryList } } },
+      { schema: { tags, summary: "This organisation's webhook deliveries, newest first (at most 100), each with every attempt; ?endpoint= for one endpoint", querystring: deliveryQuery, response: { 200: deliveryList, ...errorResponses({ input: 'params' }) } } },
       async (req) => listDeliveries(ctx, req.org as Org, req.query),
     );
-    r.delete('/v1/webhooks/:id', { schema: { tags, summary: 'Delete a webhook endpoint; its pending deliveries are cancelled', params: idParams, response: { 200: deletedAnswer } } }, async (req) =>
+    r.delete('/v1/webhooks/:id', { schema: { tags, summary: 'Delete a webhook endpoint; its pending deliveries are cancelled', params: idParams, response: { 200: deletedAnswer, ...errorResponses({ input: 'params', codes: ['WEBHOOK_UNKNOWN'] }) } } }, async (req) =>
       deleteEndpoint(ctx, req.org as Org, req.params.id),
     );
   };

@@ -15,7 +15,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'acorn';
 import ivm from 'isolated-vm';
-import { LRUCache } from 'lru-cache';
 import { projectRoot } from '../core/fs.js';
 import type { SandboxCode } from './errors.js';
 import { freshPrelude, hardenedPrelude } from './prelude.js';
@@ -76,7 +75,7 @@ export function topLevelBindings(source: string): string[] {
 }
 
 /** Sources checked against the pure-module discipline in this process (bounded). */
-const disciplined = new LRUCache<string, boolean>({ max: 64 });
+const disciplined = new Map<string, boolean>();
 
 /**
  * The executor enforces the discipline itself (vetting has already refused a module that
@@ -86,6 +85,7 @@ function requireDiscipline(source: string): void {
   let ok = disciplined.get(source);
   if (ok === undefined) {
     ok = checkPurity(source).every((f) => f.severity !== 'fail');
+    if (disciplined.size >= 64) disciplined.delete(disciplined.keys().next().value as string);
     disciplined.set(source, ok);
   }
   if (!ok) throw new SandboxFailure('SANDBOX_MODULE_INVALID');

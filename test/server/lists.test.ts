@@ -274,6 +274,7 @@ describe('review', () => {
   });
 
   it('rejects a pending application and reinstates a suspended organisation, in the ledger', async () => {
+    await settleBackground(platform.ctx); // runs other tests started write their entries first, not among these
     const size = platform.ctx.ledger.size();
     expect((await call('POST', `/v1/orgs/${ids.pending}/reject`, 'regulator', { reason: 'incomplete documents' })).json).toEqual({ id: ids.pending, status: 'rejected' });
     expect((await call('POST', `/v1/orgs/${ids.pending}/reject`, 'regulator', { reason: 'again' })).json.code).toBe('ORG_STATE');

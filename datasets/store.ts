@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { LRUCache } from 'lru-cache';
 import { canonicalize } from '../core/canonical-json.js';
 import { ensureDir } from '../core/fs.js';
 import { openDatabase, stmt as cached, type Db } from '../core/sqlite.js';
@@ -221,8 +222,8 @@ export class Vault {
   private readonly colOf: ReadonlyMap<string, number>;
   private readonly byName: ReadonlyMap<string, Field>;
   private readonly readColumn: (id: number) => { data: Buffer } | undefined;
-  /** Decoded column chunks for selective reads (a few merchants at a time), least recent first. */
-  private readonly recent = new Map<number, Float64Array>();
+  /** Decoded column chunks for selective reads (a few merchants at a time). */
+  private readonly recent = new LRUCache<number, Float64Array>({ max: RECENT_CHUNKS });
 
   private constructor(db: Db) {
     this.db = db;
@@ -282,14 +283,9 @@ export class Vault {
   private recentChunk(col: number, chunk: number): Float64Array {
     const id = columnId(col, chunk);
     const hit = this.recent.get(id);
-    if (hit) {
-      this.recent.delete(id);
-      this.recent.set(id, hit);
-      return hit;
-    }
+    if (hit) return hit;
     const v = this.chunkValues(col, chunk);
     this.recent.set(id, v);
-    if (this.recent.size > RECENT_CHUNKS) this.recent.delete(this.recent.keys().next().value as number);
     return v;
   }
 

@@ -10,6 +10,7 @@
 // evaluation approval. Each approval is its own model.approved entry, bound to the digest,
 // the policy digest and an expiry.
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { MAX_MODEL_FILE_BYTES, REASON_SLOTS } from '../core/limits.js';
 import { stmt } from '../core/sqlite.js';
@@ -209,7 +210,8 @@ interface Checked {
   /** For aggregates (no reason codes released): the same, compiled without reasons for models as data. */
   batchModule: string | null;
 }
-const checked = new Map<string, Checked>();
+/** By model id; the least recently used dropped past this many (a miss is only checked again). */
+const checked = new LRUCache<string, Checked>({ max: 1000 });
 /** Shared across runs, so nobody may change it. */
 function deepFreeze<T>(v: T): T {
   if (v && typeof v === 'object' && !Object.isFrozen(v)) {

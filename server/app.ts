@@ -1,7 +1,6 @@
 // The HTTP API (API.md). build() returns the app without listening, so tests use inject().
 // Every route validates its input with a zod schema before the handler runs; one error
 // handler turns every failure into { code, message, requestId } with the status of its kind.
-import { createHash } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
@@ -15,7 +14,7 @@ import { authenticate } from '../sandbox/orgs.js';
 import { consoleRoutes } from './console.js';
 import { serverError, STATUS } from './errors.js';
 import { parseJsonBody } from './json.js';
-import { RateLimiter } from './rate-limit.js';
+import { limitRate } from './rate-limit.js';
 import { admittedRoutes } from './routes/admitted.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { listRoutes } from './routes/lists.js';
@@ -38,7 +37,7 @@ export type App = FastifyInstance;
 export interface ServerDeps {
   platform: Platform;
   logger?: Logger;
-  /** Requests a second per API key (and per address before authentication). */
+  /** Requests a second per organisation, all its API keys together (per address before authentication). */
   ratePerSecond?: number;
   rateBurst?: number;
   bodyLimit?: number;
@@ -113,12 +112,7 @@ export async function build(deps: ServerDeps): Promise<FastifyInstance> {
     }
   });
 
-  const limiter = new RateLimiter(settings.ratePerSecond, settings.rateBurst);
-  app.addHook('onRequest', async (req) => {
-    const key = bearer(req);
-    const who = key ? `k:${createHash('sha256').update(key).digest('hex')}` : `a:${req.ip}`;
-    if (!limiter.take(who)) throw serverError('RATE_LIMITED');
-  });
+  await limitRate(app, { platform: deps.platform, perSecond: settings.ratePerSecond, burst: settings.rateBurst, bearer });
 
   // Graceful shutdown: requests in flight finish, and their connections close after the
   // response instead of being kept alive past the server.

@@ -33,6 +33,6 @@ export function reserveSlot(ctx: RunCtx, entity: string, computeMs: number, earl
   lane.freeAt = end;
   lane.held.set(entity, held + 1);
   const l = lane;
-  setTimeout(() => l.held.set(entity, Math.max(0, (l.held.get(entity) ?? 1) - 1)), Math.max(0, end - Date.now())).unref();
+  setTimeout(() => l.held.set(entity, Math.max(0, (l.held.get(entity) ?? 1) - 1)), Math.max(0, end - ctx.now().getTime())).unref();
   return { start: new Date(start), end: new Date(end) };
 }

@@ -15,12 +15,23 @@ describe('dfix backup and restore', () => {
   let data: string;
   let backupDir: string;
   let server: Running;
+  const backupIo = capture();
+  let backupCode: number;
+  let liveWrites = 0;
   beforeAll(async () => {
     root = tmpDir();
     data = path.join(root, 'data');
     expect(await run(['init', '--data', data], capture())).toBe(0);
     server = await serve(resolveConfig({ dataDir: data, port: 0, logLevel: 'warn' }, {}), { quiet: true });
     for (let i = 0; i < 30; i++) server.platform.ctx.ledger.append('org.applied', 'anyone', { org: `org-${i}`, kind: 'bank' });
+    // the online backup, made once here: every test below reads it, in any order
+    backupDir = path.join(root, 'backup');
+    const writer = setInterval(() => server.platform.ctx.ledger.append('org.applied', 'anyone', { org: `live-${liveWrites++}`, kind: 'bank' }), 1);
+    try {
+      backupCode = await run(['backup', '--data', data, '--out', backupDir, '--json'], backupIo);
+    } finally {
+      clearInterval(writer);
+    }
   });
   afterAll(async () => {
     await server.close();
@@ -28,19 +39,10 @@ describe('dfix backup and restore', () => {
   });
 
   it('backs up online while the server runs and appends, with a manifest of sizes, digests and the ledger head', async () => {
-    backupDir = path.join(root, 'backup');
-    let n = 0;
-    const writer = setInterval(() => server.platform.ctx.ledger.append('org.applied', 'anyone', { org: `live-${n++}`, kind: 'bank' }), 1);
-    const io = capture();
-    let code: number;
-    try {
-      code = await run(['backup', '--data', data, '--out', backupDir, '--json'], io);
-    } finally {
-      clearInterval(writer);
-    }
+    const io = backupIo;
     expect(io.stderr).toEqual([]);
-    expect(code).toBe(0);
-    expect(n).toBeGreaterThan(0); // the server's writes went on during the copy
+    expect(backupCode).toBe(0);
+    expect(liveWrites).toBeGreaterThan(0); // the server's writes went on during the copy
     const printed = JSON.parse(io.stdout.join(''));
     const manifest = JSON.parse(fs.readFileSync(path.join(backupDir, 'manifest.json'), 'utf8'));
     expect(printed).toMatchObject(manifest);

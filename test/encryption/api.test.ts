@@ -1,5 +1,5 @@
 // Encrypted joint scoring through the HTTP API, with the bank's helper.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BankKeys } from '../../encryption/bank.js';
 import { readPackage } from '../../models/package.js';
 import type { Platform } from '../../sandbox/platform.js';
@@ -94,7 +94,8 @@ describe('encrypted runs over HTTP', () => {
     const body = () => ({ mode: 'encrypted', modelId: ids.model, subjects: [m], purpose: 'credit-assessment', publicKeyId: ids.key, ciphertexts: bankKeys.encryptFeatures([Float64Array.of(1), Float64Array.of(2)]).map((c) => Buffer.from(c).toString('base64')) });
     const first = platform.ctx.crypto!.pid!;
     process.kill(first, 'SIGKILL');
-    await new Promise((r) => setTimeout(r, 200));
+    // the platform has seen it die (polled: no fixed wait to guess on a busy machine)
+    await vi.waitFor(() => expect(platform.ctx.crypto!.pid).toBeUndefined(), { timeout: 30_000, interval: 20 });
     const r = await call('POST', '/v1/runs', 'bank', body());
     expect(r.json).toMatchObject({ status: 'released', notScored: 0 });
     expect(platform.ctx.crypto!.pid).not.toBe(first);

@@ -308,7 +308,6 @@ describe('crash safety', () => {
     const keys = path.join(dir, 'keys');
     const child = fork(new URL('../fixtures/ledger-writer.mjs', import.meta.url), [file, keys], { stdio: 'ignore' });
     await new Promise((r) => child.once('message', r));
-    await new Promise((r) => setTimeout(r, 400));
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
     const { loadOrCreateSigner } = await import('../../ledger/keys.js');

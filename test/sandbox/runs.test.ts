@@ -21,9 +21,15 @@ import { rmDir } from '../helpers/tmp.js';
 
 let executor: Executor;
 let w: World;
+// The platform's clock: real time, moved forward by `skip` instead of sleeping
+let skew = 0;
+const clock = () => new Date(Date.now() + skew);
+const skip = (ms: number) => {
+  skew += ms;
+};
 beforeAll(async () => {
   executor = await Executor.start();
-  w = await world(executor);
+  w = await world(executor, { now: clock });
 });
 afterAll(async () => {
   await w.platform.close();
@@ -196,13 +202,13 @@ describe('subjects runs and access', () => {
 
   it('ignore expired and revoked consents, and consents for another purpose or model', async () => {
     const [a, b, c, d] = codes(4, 200);
-    const past = new Date(Date.now() + 50).toISOString();
+    const past = new Date(clock().getTime() + 50).toISOString();
     consent(a!, { expiresAt: past });
     const { id } = consent(b!);
     revokeConsent(w.platform.ctx, w.channel, id);
     consent(c!, { purpose: 'marketing' });
     consent(d!, { modelId: 'mdl_other' });
-    await new Promise((r) => setTimeout(r, 80));
+    skip(80);
     const r = await subjects([a!, b!, c!, d!]);
     expect(r.results).toEqual([]);
     expect(r.notScored).toBe(4);
@@ -295,8 +301,8 @@ describe('subjects runs and access', () => {
     revokeModel(ctx, w.regulator, revoked, 'no');
     await expect(run(revoked)).rejects.toMatchObject({ code: 'MODEL_NOT_RUNNABLE' });
     const expiring = await fresh();
-    approveModel(ctx, w.regulator, expiring, { expiresAt: new Date(Date.now() + 60).toISOString() });
-    await new Promise((r) => setTimeout(r, 100));
+    approveModel(ctx, w.regulator, expiring, { expiresAt: new Date(clock().getTime() + 60).toISOString() });
+    skip(100);
     await expect(run(expiring)).rejects.toMatchObject({ code: 'MODEL_NOT_RUNNABLE' });
     const modified = await fresh();
     approveModel(ctx, w.regulator, modified, {});

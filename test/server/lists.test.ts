@@ -120,185 +120,191 @@ afterAll(async () => {
   rmDir(dir);
 });
 
-describe('GET /v1/runs', () => {
-  it('pages without duplicates or gaps, newest first, in a stable order', async () => {
-    for (const limit of [1, 7, 50, 200]) {
-      const items = await all('/v1/runs', 'bankA', limit);
-      const got = items.map((r) => r.runId);
-      expect(new Set(got).size).toBe(230);
-      expect(got).toHaveLength(230);
-      // newest first: created_at, then id, descending
-      const sorted = [...items].sort((a, b) => (a.requestedAt === b.requestedAt ? (a.runId < b.runId ? 1 : -1) : a.requestedAt < b.requestedAt ? 1 : -1));
-      expect(got).toEqual(sorted.map((r) => r.runId));
-    }
+// One state built in beforeAll and read in this order: the runs listing expects the real run
+// still before its availability time (so soon after setup), and the review rejects the pending
+// application the lists show. The order is declared (kept under --sequence.shuffle).
+describe('lists over HTTP', { shuffle: false }, () => {
+  describe('GET /v1/runs', () => {
+    it('pages without duplicates or gaps, newest first, in a stable order', async () => {
+      for (const limit of [1, 7, 50, 200]) {
+        const items = await all('/v1/runs', 'bankA', limit);
+        const got = items.map((r) => r.runId);
+        expect(new Set(got).size).toBe(230);
+        expect(got).toHaveLength(230);
+        // newest first: created_at, then id, descending
+        const sorted = [...items].sort((a, b) => (a.requestedAt === b.requestedAt ? (a.runId < b.runId ? 1 : -1) : a.requestedAt < b.requestedAt ? 1 : -1));
+        expect(got).toEqual(sorted.map((r) => r.runId));
+      }
+    });
+
+    it('shows each organisation only its own runs; the regulator all, or one with ?org=', async () => {
+      const b = await all('/v1/runs', 'bankB', 200);
+      expect(b).toHaveLength(120);
+      expect(b.every((r) => r.requester === ids.bankB && r.requesterName === 'Jinji Lake Bank')).toBe(true);
+      expect(b.every((r) => r.modelName === 'merchant-scorecard')).toBe(true);
+      // asking for another organisation's runs gives nothing
+      expect((await call('GET', `/v1/runs?org=${ids.bankB}`, 'bankA')).json.items).toEqual([]);
+      expect((await call('GET', `/v1/runs?model=${ids.model}`, 'channelA')).json.items).toEqual([]);
+      const reg = await all('/v1/runs', 'regulator', 200);
+      expect(reg.length).toBe(230 + 120 + 3);
+      expect((await all(`/v1/runs?org=${ids.bankB}`, 'regulator', 33)).length).toBe(120);
+    });
+
+    it('filters by mode, status and time', async () => {
+      const denied = await all('/v1/runs?status=denied', 'bankA', 10);
+      expect(denied).toHaveLength(23);
+      expect(denied.every((r) => r.status === 'denied')).toBe(true);
+      expect(await all('/v1/runs?mode=aggregate', 'bankA', 10)).toEqual([]);
+      const window = await all('/v1/runs?from=2026-01-01T00:10:00Z&to=2026-01-01T00:20:00Z', 'bankB', 3);
+      expect(window.map((r) => r.runId).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `run_b${String(10 + i).padStart(4, '0')}`));
+      expect((await call('GET', '/v1/runs?status=nope', 'bankA')).status).toBe(400);
+      expect((await call('GET', '/v1/runs?from=yesterday', 'bankA')).status).toBe(400);
+    });
+
+    it('never shows a result or a closed status before availableAt, and the status filter follows what is shown', async () => {
+      const mine = await all('/v1/runs?mode=aggregate', 'fintechA', 50);
+      const future = mine.find((r) => r.runId === 'run_future');
+      expect(future).toMatchObject({ status: 'running', availableAt: FUTURE });
+      expect(future.result).toBeUndefined();
+      expect(JSON.stringify(mine)).not.toContain('4242');
+      const real = mine.find((r) => r.runId === ids.realRun);
+      expect(real.status).toBe('running');
+      expect(real.result).toBeUndefined();
+      const released = await all('/v1/runs?status=released', 'fintechA', 50);
+      expect(released.map((r) => r.runId)).toEqual(['run_past']);
+      expect(released[0].result).toEqual({ count: 17 });
+      const running = (await all('/v1/runs?status=running', 'fintechA', 50)).map((r) => r.runId);
+      expect(running).toContain('run_future');
+      // subjects runs: a count of scored merchants in the list, the results only at /v1/runs/:id
+      const a = (await call('GET', '/v1/runs?limit=1', 'bankA')).json.items[0];
+      expect(a.results).toBeUndefined();
+      expect(a.scored).toBe(1);
+    });
+
+    it('refuses a malformed cursor or limit', async () => {
+      expect((await call('GET', '/v1/runs?cursor=bm90LWpzb24', 'bankA')).json.code).toBe('LIST_CURSOR_INVALID');
+      expect((await call('GET', `/v1/runs?cursor=${Buffer.from('[1,2]').toString('base64url')}`, 'bankA')).json.code).toBe('LIST_CURSOR_INVALID');
+      expect((await call('GET', '/v1/runs?limit=201', 'bankA')).status).toBe(400);
+      expect((await call('GET', '/v1/runs?limit=0', 'bankA')).status).toBe(400);
+      expect((await call('GET', '/v1/runs?sort=id', 'bankA')).status).toBe(400);
+      expect((await call('GET', '/v1/runs')).status).toBe(401);
+    });
   });
 
-  it('shows each organisation only its own runs; the regulator all, or one with ?org=', async () => {
-    const b = await all('/v1/runs', 'bankB', 200);
-    expect(b).toHaveLength(120);
-    expect(b.every((r) => r.requester === ids.bankB && r.requesterName === 'Jinji Lake Bank')).toBe(true);
-    expect(b.every((r) => r.modelName === 'merchant-scorecard')).toBe(true);
-    // asking for another organisation's runs gives nothing
-    expect((await call('GET', `/v1/runs?org=${ids.bankB}`, 'bankA')).json.items).toEqual([]);
-    expect((await call('GET', `/v1/runs?model=${ids.model}`, 'channelA')).json.items).toEqual([]);
-    const reg = await all('/v1/runs', 'regulator', 200);
-    expect(reg.length).toBe(230 + 120 + 3);
-    expect((await all(`/v1/runs?org=${ids.bankB}`, 'regulator', 33)).length).toBe(120);
+  describe('the other lists', () => {
+    it('GET /v1/orgs: the regulator only, filtered and paged', async () => {
+      expect((await call('GET', '/v1/orgs', 'bankA')).json.code).toBe('ROLE_FORBIDDEN');
+      const everyone = await all('/v1/orgs', 'regulator', 2);
+      expect(everyone).toHaveLength(8);
+      expect(new Set(everyone.map((o) => o.id)).size).toBe(8);
+      const pending = (await call('GET', '/v1/orgs?status=pending', 'regulator')).json.items;
+      expect(pending).toEqual([expect.objectContaining({ id: ids.pending, name: 'Waiting Bank', kind: 'bank', uscc: strangerUscc(399), status: 'pending', createdAt: expect.any(String) })]);
+      expect((await all('/v1/orgs?kind=fintech', 'regulator', 1)).map((o) => o.name).sort()).toEqual(['Alpha Credit Tech', 'Beta Scoring']);
+    });
+
+    it('GET /v1/models: the regulator all, a fintech its own, others approved public cards, with provider names', async () => {
+      const reg = (await call('GET', '/v1/models', 'regulator')).json.items;
+      expect(reg.map((m: any) => m.id).sort()).toEqual([ids.model, ids.vetted].sort());
+      expect(reg.every((m: any) => m.providerName === 'Alpha Credit Tech' && m.source === undefined && m.report === undefined)).toBe(true);
+      expect((await call('GET', '/v1/models?status=vetted', 'regulator')).json.items.map((m: any) => m.id)).toEqual([ids.vetted]);
+      expect((await call('GET', `/v1/models?provider=${ids.fintechB}`, 'regulator')).json.items).toEqual([]);
+      expect((await call('GET', '/v1/models', 'fintechA')).json.items).toHaveLength(2);
+      expect((await call('GET', '/v1/models', 'fintechB')).json.items).toEqual([]);
+      const cards = (await call('GET', '/v1/models', 'bankB')).json.items;
+      expect(cards).toHaveLength(1);
+      expect(cards[0]).toMatchObject({ id: ids.model, providerName: 'Alpha Credit Tech', status: 'approved' });
+      expect(cards[0].source).toBeUndefined();
+      expect((await call('GET', '/v1/models?status=vetted', 'bankB')).json.items).toEqual([]);
+    });
+
+    it('GET /v1/access: the bank its own requests, the provider those on its models, the regulator all', async () => {
+      const a = (await call('GET', '/v1/access', 'bankA')).json.items;
+      expect(a).toEqual([expect.objectContaining({ id: ids.accA, status: 'granted', bankName: 'Gusu Rural Bank', providerName: 'Alpha Credit Tech', modelName: 'merchant-scorecard' })]);
+      expect((await call('GET', '/v1/access', 'fintechA')).json.items.map((x: any) => x.id).sort()).toEqual([ids.accA, ids.accB].sort());
+      expect((await call('GET', '/v1/access?status=requested', 'fintechA')).json.items.map((x: any) => x.id)).toEqual([ids.accB]);
+      expect((await call('GET', '/v1/access', 'fintechB')).json.items).toEqual([]);
+      expect((await call('GET', `/v1/access?model=${ids.model}`, 'regulator')).json.items).toHaveLength(2);
+      expect((await call('GET', '/v1/access', 'channelA')).status).toBe(403);
+    });
+
+    it('GET /v1/consents: the recording channel and the authorised bank, nobody else', async () => {
+      const ch = await all('/v1/consents', 'channelA', 2);
+      expect(ch.map((c) => c.id).sort()).toEqual([ids.consent0, ids.consent1, ids.consent2].sort());
+      expect(ch.every((c) => c.bankName === 'Gusu Rural Bank' && c.status === 'active')).toBe(true);
+      expect((await call('GET', '/v1/consents', 'bankB')).json.items.map((c: any) => c.id).sort()).toEqual([ids.consent3, ids.consent4].sort());
+      expect((await call('GET', `/v1/consents?subject=${ids.subject0}`, 'bankA')).json.items.map((c: any) => c.id)).toEqual([ids.consent0]);
+      expect((await call('GET', `/v1/consents?subject=${ids.subject0}`, 'bankB')).json.items).toEqual([]);
+      expect((await call('GET', `/v1/consents?bank=${ids.bankB}`, 'channelA')).json.items).toEqual([]);
+      expect((await call('GET', '/v1/consents', 'fintechA')).status).toBe(403);
+      expect((await call('DELETE', `/v1/consents/${ids.consent2}`, 'channelA')).json.status).toBe('revoked');
+      expect((await call('GET', '/v1/consents', 'bankA')).json.items.find((c: any) => c.id === ids.consent2).status).toBe('revoked');
+    });
+
+    it('GET /v1/me: the organisation of the key', async () => {
+      expect((await call('GET', '/v1/me', 'bankA')).json).toEqual({ id: ids.bankA, name: 'Gusu Rural Bank', kind: 'bank', uscc: strangerUscc(302), status: 'admitted' });
+      expect((await call('GET', '/v1/me')).status).toBe(401);
+    });
+
+    it('GET /v1/keys: a bank its own keys', async () => {
+      expect((await call('GET', '/v1/keys', 'bankA')).json.items).toEqual([{ id: 'key_a1', digest: 'sha256:aa', createdAt: '2026-01-01T00:00:00.000Z' }]);
+      expect((await call('GET', '/v1/keys', 'regulator')).status).toBe(403);
+    });
+
+    it('GET /v1/inbox: what awaits each organisation', async () => {
+      const reg = (await call('GET', '/v1/inbox', 'regulator')).json;
+      expect(reg.sections.find((s: any) => s.type === 'org.pending')).toMatchObject({ count: 1, items: [expect.objectContaining({ id: ids.pending })] });
+      expect(reg.sections.find((s: any) => s.type === 'model.vetted')).toMatchObject({ count: 1, items: [expect.objectContaining({ id: ids.vetted, providerName: 'Alpha Credit Tech' })] });
+      const fa = (await call('GET', '/v1/inbox', 'fintechA')).json;
+      expect(fa.sections[0]).toMatchObject({ type: 'access.requested', count: 1, items: [expect.objectContaining({ id: ids.accB, bankName: 'Jinji Lake Bank' })] });
+      expect((await call('GET', '/v1/inbox', 'fintechB')).json.sections[0].count).toBe(0);
+      const bank = (await call('GET', '/v1/inbox?since=2025-12-31T00:00:00Z', 'bankB')).json;
+      expect(bank.sections[0]).toMatchObject({ type: 'run.available', count: 120 });
+      expect(bank.sections[0].items).toHaveLength(50);
+      expect((await call('GET', '/v1/inbox', 'bankB')).json.sections[0].count).toBe(0);
+      const ch = (await call('GET', '/v1/inbox', 'channelA')).json;
+      expect(ch.sections[0]).toMatchObject({ type: 'consent.expiring', count: 1, items: [expect.objectContaining({ id: ids.consent0 })] });
+    });
   });
 
-  it('filters by mode, status and time', async () => {
-    const denied = await all('/v1/runs?status=denied', 'bankA', 10);
-    expect(denied).toHaveLength(23);
-    expect(denied.every((r) => r.status === 'denied')).toBe(true);
-    expect(await all('/v1/runs?mode=aggregate', 'bankA', 10)).toEqual([]);
-    const window = await all('/v1/runs?from=2026-01-01T00:10:00Z&to=2026-01-01T00:20:00Z', 'bankB', 3);
-    expect(window.map((r) => r.runId).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `run_b${String(10 + i).padStart(4, '0')}`));
-    expect((await call('GET', '/v1/runs?status=nope', 'bankA')).status).toBe(400);
-    expect((await call('GET', '/v1/runs?from=yesterday', 'bankA')).status).toBe(400);
-  });
+  describe('review', () => {
+    it('GET /v1/models/:id/source: the regulator and the provider, nobody else', async () => {
+      const s = await call('GET', `/v1/models/${ids.vetted}/source`, 'regulator');
+      expect(s.status).toBe(200);
+      expect(s.json.source).toBe(readPackage(REFERENCE).source);
+      expect(s.json.report.passed).toBe(true);
+      expect((await call('GET', `/v1/models/${ids.vetted}/source`, 'fintechA')).status).toBe(200);
+      expect((await call('GET', `/v1/models/${ids.model}/source`, 'fintechB')).json.code).toBe('MODEL_UNKNOWN');
+      expect((await call('GET', `/v1/models/${ids.model}/source`, 'bankA')).json.code).toBe('MODEL_UNKNOWN');
+    });
 
-  it('never shows a result or a closed status before availableAt, and the status filter follows what is shown', async () => {
-    const mine = await all('/v1/runs?mode=aggregate', 'fintechA', 50);
-    const future = mine.find((r) => r.runId === 'run_future');
-    expect(future).toMatchObject({ status: 'running', availableAt: FUTURE });
-    expect(future.result).toBeUndefined();
-    expect(JSON.stringify(mine)).not.toContain('4242');
-    const real = mine.find((r) => r.runId === ids.realRun);
-    expect(real.status).toBe('running');
-    expect(real.result).toBeUndefined();
-    const released = await all('/v1/runs?status=released', 'fintechA', 50);
-    expect(released.map((r) => r.runId)).toEqual(['run_past']);
-    expect(released[0].result).toEqual({ count: 17 });
-    const running = (await all('/v1/runs?status=running', 'fintechA', 50)).map((r) => r.runId);
-    expect(running).toContain('run_future');
-    // subjects runs: a count of scored merchants in the list, the results only at /v1/runs/:id
-    const a = (await call('GET', '/v1/runs?limit=1', 'bankA')).json.items[0];
-    expect(a.results).toBeUndefined();
-    expect(a.scored).toBe(1);
-  });
+    it('rejects a pending application and reinstates a suspended organisation, in the ledger', async () => {
+      await settleBackground(platform.ctx); // runs other tests started write their entries first, not among these
+      const size = platform.ctx.ledger.size();
+      expect((await call('POST', `/v1/orgs/${ids.pending}/reject`, 'regulator', { reason: 'incomplete documents' })).json).toEqual({ id: ids.pending, status: 'rejected' });
+      expect((await call('POST', `/v1/orgs/${ids.pending}/reject`, 'regulator', { reason: 'again' })).json.code).toBe('ORG_STATE');
+      expect((await call('POST', `/v1/orgs/${ids.pending}/admit`, 'regulator')).json.code).toBe('ORG_STATE');
+      expect((await call('POST', `/v1/orgs/${ids.bankB}/reject`, 'bankA', { reason: 'x' })).status).toBe(403);
+      expect((await call('GET', '/v1/orgs?status=rejected', 'regulator')).json.items.map((o: any) => [o.id, o.reason])).toEqual([[ids.pending, 'incomplete documents']]);
 
-  it('refuses a malformed cursor or limit', async () => {
-    expect((await call('GET', '/v1/runs?cursor=bm90LWpzb24', 'bankA')).json.code).toBe('LIST_CURSOR_INVALID');
-    expect((await call('GET', `/v1/runs?cursor=${Buffer.from('[1,2]').toString('base64url')}`, 'bankA')).json.code).toBe('LIST_CURSOR_INVALID');
-    expect((await call('GET', '/v1/runs?limit=201', 'bankA')).status).toBe(400);
-    expect((await call('GET', '/v1/runs?limit=0', 'bankA')).status).toBe(400);
-    expect((await call('GET', '/v1/runs?sort=id', 'bankA')).status).toBe(400);
-    expect((await call('GET', '/v1/runs')).status).toBe(401);
-  });
-});
+      expect((await call('POST', `/v1/orgs/${ids.channelB}/reinstate`, 'regulator', { reason: 'x' })).json.code).toBe('ORG_STATE');
+      await call('POST', `/v1/orgs/${ids.channelB}/suspend`, 'regulator', { reason: 'audit' });
+      expect((await call('GET', '/v1/consents', 'channelB')).json.code).toBe('ORG_NOT_ADMITTED');
+      expect((await call('POST', `/v1/orgs/${ids.channelB}/reinstate`, 'regulator', { reason: 'audit closed' })).json).toEqual({ id: ids.channelB, status: 'admitted' });
+      expect((await call('GET', '/v1/consents', 'channelB')).status).toBe(200);
+      expect((await call('GET', '/v1/orgs?kind=channel', 'regulator')).json.items.find((o: any) => o.id === ids.channelB).reason).toBe('audit closed');
+      const types = platform.ctx.ledger.entries(size, size + 10).map((e) => e.entry.type);
+      expect(types).toEqual(['org.rejected', 'org.suspended', 'org.reinstated']);
+    });
 
-describe('the other lists', () => {
-  it('GET /v1/orgs: the regulator only, filtered and paged', async () => {
-    expect((await call('GET', '/v1/orgs', 'bankA')).json.code).toBe('ROLE_FORBIDDEN');
-    const everyone = await all('/v1/orgs', 'regulator', 2);
-    expect(everyone).toHaveLength(8);
-    expect(new Set(everyone.map((o) => o.id)).size).toBe(8);
-    const pending = (await call('GET', '/v1/orgs?status=pending', 'regulator')).json.items;
-    expect(pending).toEqual([expect.objectContaining({ id: ids.pending, name: 'Waiting Bank', kind: 'bank', uscc: strangerUscc(399), status: 'pending', createdAt: expect.any(String) })]);
-    expect((await all('/v1/orgs?kind=fintech', 'regulator', 1)).map((o) => o.name).sort()).toEqual(['Alpha Credit Tech', 'Beta Scoring']);
-  });
-
-  it('GET /v1/models: the regulator all, a fintech its own, others approved public cards, with provider names', async () => {
-    const reg = (await call('GET', '/v1/models', 'regulator')).json.items;
-    expect(reg.map((m: any) => m.id).sort()).toEqual([ids.model, ids.vetted].sort());
-    expect(reg.every((m: any) => m.providerName === 'Alpha Credit Tech' && m.source === undefined && m.report === undefined)).toBe(true);
-    expect((await call('GET', '/v1/models?status=vetted', 'regulator')).json.items.map((m: any) => m.id)).toEqual([ids.vetted]);
-    expect((await call('GET', `/v1/models?provider=${ids.fintechB}`, 'regulator')).json.items).toEqual([]);
-    expect((await call('GET', '/v1/models', 'fintechA')).json.items).toHaveLength(2);
-    expect((await call('GET', '/v1/models', 'fintechB')).json.items).toEqual([]);
-    const cards = (await call('GET', '/v1/models', 'bankB')).json.items;
-    expect(cards).toHaveLength(1);
-    expect(cards[0]).toMatchObject({ id: ids.model, providerName: 'Alpha Credit Tech', status: 'approved' });
-    expect(cards[0].source).toBeUndefined();
-    expect((await call('GET', '/v1/models?status=vetted', 'bankB')).json.items).toEqual([]);
-  });
-
-  it('GET /v1/access: the bank its own requests, the provider those on its models, the regulator all', async () => {
-    const a = (await call('GET', '/v1/access', 'bankA')).json.items;
-    expect(a).toEqual([expect.objectContaining({ id: ids.accA, status: 'granted', bankName: 'Gusu Rural Bank', providerName: 'Alpha Credit Tech', modelName: 'merchant-scorecard' })]);
-    expect((await call('GET', '/v1/access', 'fintechA')).json.items.map((x: any) => x.id).sort()).toEqual([ids.accA, ids.accB].sort());
-    expect((await call('GET', '/v1/access?status=requested', 'fintechA')).json.items.map((x: any) => x.id)).toEqual([ids.accB]);
-    expect((await call('GET', '/v1/access', 'fintechB')).json.items).toEqual([]);
-    expect((await call('GET', `/v1/access?model=${ids.model}`, 'regulator')).json.items).toHaveLength(2);
-    expect((await call('GET', '/v1/access', 'channelA')).status).toBe(403);
-  });
-
-  it('GET /v1/consents: the recording channel and the authorised bank, nobody else', async () => {
-    const ch = await all('/v1/consents', 'channelA', 2);
-    expect(ch.map((c) => c.id).sort()).toEqual([ids.consent0, ids.consent1, ids.consent2].sort());
-    expect(ch.every((c) => c.bankName === 'Gusu Rural Bank' && c.status === 'active')).toBe(true);
-    expect((await call('GET', '/v1/consents', 'bankB')).json.items.map((c: any) => c.id).sort()).toEqual([ids.consent3, ids.consent4].sort());
-    expect((await call('GET', `/v1/consents?subject=${ids.subject0}`, 'bankA')).json.items.map((c: any) => c.id)).toEqual([ids.consent0]);
-    expect((await call('GET', `/v1/consents?subject=${ids.subject0}`, 'bankB')).json.items).toEqual([]);
-    expect((await call('GET', `/v1/consents?bank=${ids.bankB}`, 'channelA')).json.items).toEqual([]);
-    expect((await call('GET', '/v1/consents', 'fintechA')).status).toBe(403);
-    expect((await call('DELETE', `/v1/consents/${ids.consent2}`, 'channelA')).json.status).toBe('revoked');
-    expect((await call('GET', '/v1/consents', 'bankA')).json.items.find((c: any) => c.id === ids.consent2).status).toBe('revoked');
-  });
-
-  it('GET /v1/me: the organisation of the key', async () => {
-    expect((await call('GET', '/v1/me', 'bankA')).json).toEqual({ id: ids.bankA, name: 'Gusu Rural Bank', kind: 'bank', uscc: strangerUscc(302), status: 'admitted' });
-    expect((await call('GET', '/v1/me')).status).toBe(401);
-  });
-
-  it('GET /v1/keys: a bank its own keys', async () => {
-    expect((await call('GET', '/v1/keys', 'bankA')).json.items).toEqual([{ id: 'key_a1', digest: 'sha256:aa', createdAt: '2026-01-01T00:00:00.000Z' }]);
-    expect((await call('GET', '/v1/keys', 'regulator')).status).toBe(403);
-  });
-
-  it('GET /v1/inbox: what awaits each organisation', async () => {
-    const reg = (await call('GET', '/v1/inbox', 'regulator')).json;
-    expect(reg.sections.find((s: any) => s.type === 'org.pending')).toMatchObject({ count: 1, items: [expect.objectContaining({ id: ids.pending })] });
-    expect(reg.sections.find((s: any) => s.type === 'model.vetted')).toMatchObject({ count: 1, items: [expect.objectContaining({ id: ids.vetted, providerName: 'Alpha Credit Tech' })] });
-    const fa = (await call('GET', '/v1/inbox', 'fintechA')).json;
-    expect(fa.sections[0]).toMatchObject({ type: 'access.requested', count: 1, items: [expect.objectContaining({ id: ids.accB, bankName: 'Jinji Lake Bank' })] });
-    expect((await call('GET', '/v1/inbox', 'fintechB')).json.sections[0].count).toBe(0);
-    const bank = (await call('GET', '/v1/inbox?since=2025-12-31T00:00:00Z', 'bankB')).json;
-    expect(bank.sections[0]).toMatchObject({ type: 'run.available', count: 120 });
-    expect(bank.sections[0].items).toHaveLength(50);
-    expect((await call('GET', '/v1/inbox', 'bankB')).json.sections[0].count).toBe(0);
-    const ch = (await call('GET', '/v1/inbox', 'channelA')).json;
-    expect(ch.sections[0]).toMatchObject({ type: 'consent.expiring', count: 1, items: [expect.objectContaining({ id: ids.consent0 })] });
-  });
-});
-
-describe('review', () => {
-  it('GET /v1/models/:id/source: the regulator and the provider, nobody else', async () => {
-    const s = await call('GET', `/v1/models/${ids.vetted}/source`, 'regulator');
-    expect(s.status).toBe(200);
-    expect(s.json.source).toBe(readPackage(REFERENCE).source);
-    expect(s.json.report.passed).toBe(true);
-    expect((await call('GET', `/v1/models/${ids.vetted}/source`, 'fintechA')).status).toBe(200);
-    expect((await call('GET', `/v1/models/${ids.model}/source`, 'fintechB')).json.code).toBe('MODEL_UNKNOWN');
-    expect((await call('GET', `/v1/models/${ids.model}/source`, 'bankA')).json.code).toBe('MODEL_UNKNOWN');
-  });
-
-  it('rejects a pending application and reinstates a suspended organisation, in the ledger', async () => {
-    const size = platform.ctx.ledger.size();
-    expect((await call('POST', `/v1/orgs/${ids.pending}/reject`, 'regulator', { reason: 'incomplete documents' })).json).toEqual({ id: ids.pending, status: 'rejected' });
-    expect((await call('POST', `/v1/orgs/${ids.pending}/reject`, 'regulator', { reason: 'again' })).json.code).toBe('ORG_STATE');
-    expect((await call('POST', `/v1/orgs/${ids.pending}/admit`, 'regulator')).json.code).toBe('ORG_STATE');
-    expect((await call('POST', `/v1/orgs/${ids.bankB}/reject`, 'bankA', { reason: 'x' })).status).toBe(403);
-    expect((await call('GET', '/v1/orgs?status=rejected', 'regulator')).json.items.map((o: any) => [o.id, o.reason])).toEqual([[ids.pending, 'incomplete documents']]);
-
-    expect((await call('POST', `/v1/orgs/${ids.channelB}/reinstate`, 'regulator', { reason: 'x' })).json.code).toBe('ORG_STATE');
-    await call('POST', `/v1/orgs/${ids.channelB}/suspend`, 'regulator', { reason: 'audit' });
-    expect((await call('GET', '/v1/consents', 'channelB')).json.code).toBe('ORG_NOT_ADMITTED');
-    expect((await call('POST', `/v1/orgs/${ids.channelB}/reinstate`, 'regulator', { reason: 'audit closed' })).json).toEqual({ id: ids.channelB, status: 'admitted' });
-    expect((await call('GET', '/v1/consents', 'channelB')).status).toBe(200);
-    expect((await call('GET', '/v1/orgs?kind=channel', 'regulator')).json.items.find((o: any) => o.id === ids.channelB).reason).toBe('audit closed');
-    const types = platform.ctx.ledger.entries(size, size + 10).map((e) => e.entry.type);
-    expect(types).toEqual(['org.rejected', 'org.suspended', 'org.reinstated']);
-  });
-
-  it('documents the new routes with their query parameters in OpenAPI', async () => {
-    const doc = (await call('GET', '/openapi.json')).json;
-    for (const p of ['/v1/orgs', '/v1/models', '/v1/access', '/v1/runs', '/v1/consents', '/v1/keys', '/v1/inbox']) expect(doc.paths[p]?.get, p).toBeDefined();
-    const params = doc.paths['/v1/runs'].get.parameters.map((p: { name: string }) => p.name).sort();
-    expect(params).toEqual(['cursor', 'from', 'limit', 'mode', 'model', 'org', 'status', 'to']);
-    const item = doc.paths['/v1/runs'].get.responses['200'].content['application/json'].schema.properties.items.items;
-    expect(Object.keys(item.properties)).toEqual(expect.arrayContaining(['runId', 'requesterName', 'modelName', 'availableAt', 'status']));
-    expect(doc.paths['/v1/orgs/{id}/reject'].post).toBeDefined();
-    expect(doc.paths['/v1/models/{id}/source'].get).toBeDefined();
+    it('documents the new routes with their query parameters in OpenAPI', async () => {
+      const doc = (await call('GET', '/openapi.json')).json;
+      for (const p of ['/v1/orgs', '/v1/models', '/v1/access', '/v1/runs', '/v1/consents', '/v1/keys', '/v1/inbox']) expect(doc.paths[p]?.get, p).toBeDefined();
+      const params = doc.paths['/v1/runs'].get.parameters.map((p: { name: string }) => p.name).sort();
+      expect(params).toEqual(['cursor', 'from', 'limit', 'mode', 'model', 'org', 'status', 'to']);
+      const item = doc.paths['/v1/runs'].get.responses['200'].content['application/json'].schema.properties.items.items;
+      expect(Object.keys(item.properties)).toEqual(expect.arrayContaining(['runId', 'requesterName', 'modelName', 'availableAt', 'status']));
+      expect(doc.paths['/v1/orgs/{id}/reject'].post).toBeDefined();
+      expect(doc.paths['/v1/models/{id}/source'].get).toBeDefined();
+    });
   });
 });

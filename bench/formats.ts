@@ -187,7 +187,7 @@ export async function benchFormats(ctx: BenchContext): Promise<Figure[]> {
 }
 
 /** The reference scorecard's eleven dimensions as a PMML 4.4 Scorecard (points by bins), for the executor benchmark. */
-function scorecardPmml(): string {
+export function scorecardPmml(): string {
   const dims: [string, number[], number[]][] = [
     ['business_age_months', [12, 36, 84], [-40, -10, 10, 30]],
     ['annual_report_filed', [1], [-15, 5]],

@@ -58,3 +58,56 @@ export function xgbScoringSource(m: XgbIR, inputs: number, num: (n: number) => s
     `function rawOutput(f) {\n  const m = margin(f);\n  ${out}\n}\n`,
   ].join('\n');
 }
+
+/**
+ * `shapLinear` of runtime-source.ts (Linear TreeSHAP at the Gauss points) written out for
+ * the model's number of points: the points, 1 - points and weights inlined, the loops over
+ * them unrolled and the sums over them kept in locals. The same arithmetic, in the same
+ * order, as a loop would do.
+ */
+export function linearShapSource(xs: readonly number[], ws: readonly number[], num: (n: number) => string): string {
+  const n = xs.length;
+  if (n < 1 || ws.length !== n) bad('gauss');
+  const G = Array.from({ length: n }, (_, g) => g);
+  const S = (g: number) => num(xs[g] as number);
+  const U = (g: number) => num(1 - (xs[g] as number));
+  const W = (g: number) => num(ws[g] as number);
+  const each = (f: (g: number) => string) => G.map(f).join(' ');
+  return `
+function shapLinear(t, x, phi, st, node, d) {
+  const P = st.P, H = st.H, b = d * ${n}, c = b + ${n};
+  const l = t.left[node];
+  if (l === -1) {
+    const v = t.value[node];
+    ${each((g) => `H[b + ${g}] = v;`)}
+    return;
+  }
+  const f = t.feature[node], r = t.right[node], xv = x[f];
+  const hot = (xv === xv ? xv < t.value[node] : t.defaultLeft[node] === 1) ? l : r;
+  const cover = t.cover[node];
+  const rep = st.on[f], z0 = st.z[f], o0 = st.o[f], a0 = o0 - z0;
+  ${each((g) => `const p${g} = P[b + ${g}], qp${g} = z0 * ${U(g)} + o0 * ${S(g)};`)}
+  ${each((g) => `let h${g} = 0;`)}
+  let sum = 0;
+  for (let side = 0; side < 2; side++) {
+    const child = side === 0 ? l : r;
+    const z = z0 * (t.cover[child] / cover);
+    const o = o0 & (child === hot ? 1 : 0);
+    ${each((g) => `const q${g} = z * ${U(g)} + o * ${S(g)};`)}
+    if (rep === 1) { ${each((g) => `P[c + ${g}] = (p${g} * q${g}) / qp${g};`)} }
+    else { ${each((g) => `P[c + ${g}] = p${g} * q${g};`)} }
+    st.on[f] = 1; st.z[f] = z; st.o[f] = o;
+    shapLinear(t, x, phi, st, child, d + 1);
+    st.on[f] = rep; st.z[f] = z0; st.o[f] = o0;
+    const a = o - z;
+    if (rep === 1) {
+${G.map((g) => `      const hc${g} = H[c + ${g}], e${g} = q${g} / qp${g};\n      h${g} += e${g} * hc${g};\n      sum += (${W(g)} * p${g} * hc${g} * (a - a0 * e${g})) / qp${g};`).join('\n')}
+    } else {
+${G.map((g) => `      const hc${g} = H[c + ${g}];\n      h${g} += q${g} * hc${g};\n      sum += ${W(g)} * p${g} * hc${g} * a;`).join('\n')}
+    }
+  }
+  ${each((g) => `H[b + ${g}] = h${g};`)}
+  phi[f] += sum;
+}
+`;
+}

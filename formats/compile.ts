@@ -13,7 +13,7 @@ import { FIELD_NAME } from './input.js';
 import { FN_NAMES, type FormatIR, type XgbIR, type XgbTree } from './ir.js';
 import { reasonPlan, type ReasonMap } from './reasons.js';
 import { SCORECARD_HELPERS, scorecardSource } from './compile-pmml.js';
-import { xgbScoringSource } from './compile-xgb.js';
+import { linearShapSource, xgbScoringSource } from './compile-xgb.js';
 import { COMMON_SOURCE, NO_REASONS_SOURCE, PMML_SOURCE, XGB_ROW_SOURCE, XGB_SHAP_SOURCE } from './runtime-source.js';
 import { checkLattice, scalingPlan, scoreSign } from './scaling.js';
 import type { Lattice, Scaling } from './scaling.schema.js';
@@ -46,7 +46,7 @@ const KEYS = new Set<string>([
   'p', 'cmp', 'neg', 'vs', 'ps', 'slot', 'kind', 'locals', 'initialScore', 'useReasonCodes', 'algorithm', 'chars', 'baseline',
   'reason', 'attrs', 'pred', 'score', 'classification', 'norm', 'tables', 'intercept', 'num', 'cat', 'exp', 'coef', 'input',
   'missing', 'noTrue', 'nodes', 'kids', 'dflt', 'method', 'segs', 'weight', 'model', 'out', 'objective', 'base', 'trees',
-  'left', 'right', 'feature', 'value', 'defaultLeft', 'cover', 'pos',
+  'left', 'right', 'feature', 'value', 'defaultLeft', 'cover', 'pos', 'lin',
 ]);
 
 /** Field names the platform's rules refuse as a plain property (R8): read through INPUTS. */
@@ -175,11 +175,15 @@ export function compileModule(ir: FormatIR, scaling: Scaling, lattice: Lattice, 
     if (k > 0) {
       let depth = 0;
       for (const t of m.trees) depth = Math.max(depth, treeDepth(t));
-      const trees = m.trees.map((t) => ({ ...t, pos: pathPositions(t) }));
+      // the linear form divides by covers and cover ratios: only trees whose covers are all positive
+      const trees = m.trees.map((t) => ({ ...t, pos: pathPositions(t), lin: t.cover.every((c) => c > 0) ? 1 : 0 }));
       consts.push(['MODEL', literal({ kind: 'xgb', objective: m.objective, base: m.base, trees })]);
       consts.push(['PATH', numberSource(depth + 2)]);
       consts.push(['GAUSS', literal(Array.from({ length: ((depth + 1) >> 1) + 1 }, (_, n) => gaussLegendre01(n)))]);
-      runtime += XGB_SHAP_SOURCE;
+      // the linear form integrates polynomials of degree < depth at one set of points
+      const [gx, gw] = gaussLegendre01(Math.max(1, (depth + 1) >> 1));
+      consts.push(['NG', numberSource(gx.length)]);
+      runtime += XGB_SHAP_SOURCE + linearShapSource(gx, gw, numberSource);
     } else runtime += NO_REASONS_SOURCE;
   } else {
     consts.push(['MODEL', literal(ir.model)]);

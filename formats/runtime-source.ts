@@ -134,17 +134,41 @@ function shapNode(t, x, phi, st, node) {
   }
 }
 
+// Linear TreeSHAP (Yu, Bhattacharya, Zhang 2022) at the Gauss points: with
+// q_l(s) = z_l (1-s) + o_l s for each distinct feature l of a leaf's path, the leaf adds to
+// phi_j  v (o_j - z_j) int prod_{l != j} q_l(s) ds  (the two cases above in one). Top-down,
+// P is the product of the path's q (a repeated feature's q replaced by the combined one);
+// bottom-up, H sums v times the factors below; an edge from a split on j adds
+// sum_g W_g P H_child (a - a_prev q / q_prev) / q_prev (a = o - z; for a new feature
+// q_prev = 1, a_prev = 0). O(nodes x points) per tree; used for trees whose covers are all
+// positive (fixed by the structure), the leaf-by-leaf form otherwise.
+// shapLinear(t, x, phi, st, node, d) is written out by compile-xgb.ts for the model's points.
+
 function zeros(n) {
   const a = [];
   for (let i = 0; i < n; i++) a.push(0);
   return a;
 }
 
+function filled(n, v) {
+  const a = [];
+  for (let i = 0; i < n; i++) a.push(v);
+  return a;
+}
+
 function contributions(x) {
   const phi = zeros(x.length);
-  const st = { m: 0, f: zeros(PATH), z: zeros(PATH), o: zeros(PATH), acc: zeros(PATH), pre: zeros(PATH), fac: zeros(PATH) };
+  const st = {
+    m: 0, f: zeros(PATH), z: zeros(PATH), o: zeros(PATH), acc: zeros(PATH), pre: zeros(PATH), fac: zeros(PATH),
+    P: filled((PATH + 1) * NG, 1), H: zeros((PATH + 1) * NG), on: zeros(x.length), z1: filled(x.length, 1), o1: filled(x.length, 1),
+  };
+  const lin = { P: st.P, H: st.H, on: st.on, z: st.z1, o: st.o1 };
   const trees = MODEL.trees;
-  for (let k = 0; k < trees.length; k++) shapNode(trees[k], x, phi, st, 0);
+  for (let k = 0; k < trees.length; k++) {
+    const t = trees[k];
+    if (t.lin === 1) shapLinear(t, x, phi, lin, 0, 0);
+    else shapNode(t, x, phi, st, 0);
+  }
   return phi;
 }
 

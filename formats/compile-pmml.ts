@@ -28,8 +28,10 @@ function cmpGe(v, c) { return v === null ? -1 : v >= c ? 1 : 0; }
 `;
 
 export interface ScorecardCode {
-  /** `function topScorecard(st, diffs)`: scorecard(MODEL, st, diffs) of the interpreter. */
+  /** `function topScorecard(x, st, diffs)`: scorecard(MODEL, st, diffs) of the interpreter (x = st.x). */
   source: string;
+  /** Whether the code reads the state (slots, locals, the interpreter): else `st` may be null. */
+  usesState: boolean;
   /** Top-level constants the code hands to the interpreter: [name, IR]. */
   fallbacks: [string, Expr | Pred][];
 }
@@ -40,6 +42,7 @@ export interface ScorecardCode {
  */
 export function scorecardSource(m: ScorecardIR, inputs: number, slots: number, num: (n: number) => string): ScorecardCode {
   const fallbacks: [string, Expr | Pred][] = [];
+  let usesState = m.locals.length > 0;
   const index = (i: unknown, n: number): number => {
     if (!Number.isInteger(i) || (i as number) < 0 || (i as number) >= n) bad('index');
     return i as number;
@@ -55,6 +58,7 @@ export function scorecardSource(m: ScorecardIR, inputs: number, slots: number, n
       case 'const':
         return opt(e.v);
       case 'slot':
+        usesState = true;
         return `st.s[${index(e.i, slots)}]`;
       default: {
         const name = `XF${fallbacks.length}`;
@@ -83,7 +87,7 @@ export function scorecardSource(m: ScorecardIR, inputs: number, slots: number, n
       }
     }
   };
-  const lines: string[] = ['function topScorecard(st, diffs) {', '  const x = st.x;'];
+  const lines: string[] = ['function topScorecard(x, st, diffs) {'];
   if (m.locals.length > 0) lines.push('  assignAll(MODEL.locals, st);');
   lines.push(`  let total = ${num(m.initialScore)};`, '  let s = 0;');
   const below = m.algorithm === 'pointsBelow';
@@ -102,5 +106,5 @@ export function scorecardSource(m: ScorecardIR, inputs: number, slots: number, n
     lines.push(ch.attrs.length === 0 ? '  return null;' : '  else return null;');
   }
   lines.push('  return total;', '}');
-  return { source: lines.join('\n') + '\n', fallbacks };
+  return { source: lines.join('\n') + '\n', fallbacks, usesState: usesState || fallbacks.length > 0 };
 }

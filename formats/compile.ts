@@ -194,9 +194,11 @@ export function compileModule(ir: FormatIR, scaling: Scaling, lattice: Lattice, 
     if (ir.model.kind === 'scorecard') {
       const card = scorecardSource(ir.model, ir.inputs.length, ir.slots, numberSource);
       for (const [name, x] of card.fallbacks) consts.push([name, literal(x)]);
-      runtime += SCORECARD_HELPERS + card.source + 'function rawOutput(x) {\n  return topScorecard(state(x), null);\n}\n';
+      // a card that reads no slot, local or interpreter needs no state: no allocation for it
+      const st = card.usesState || ir.prelude.length > 0 || ir.slots > 0 ? 'state(x)' : 'null';
+      runtime += SCORECARD_HELPERS + card.source + `function rawOutput(x) {\n  return topScorecard(x, ${st}, null);\n}\n`;
     } else {
-      runtime += 'function topScorecard(st, diffs) {\n  return null;\n}\nfunction rawOutput(x) {\n  return modelValue(MODEL, state(x));\n}\n';
+      runtime += 'function topScorecard(x, st, diffs) {\n  return null;\n}\nfunction rawOutput(x) {\n  return modelValue(MODEL, state(x));\n}\n';
     }
   }
   const body = options.raw

@@ -467,7 +467,7 @@ function reasonsOf(x) {
   if (MODEL.kind === 'scorecard') {
     if (!MODEL.useReasonCodes) return [];
     const diffs = [];
-    if (topScorecard(state(x), diffs) === null) return [];
+    if (topScorecard(x, state(x), diffs) === null) return [];
     for (let i = 0; i < diffs.length; i++) { const j = BYKEY[diffs[i][0]]; if (j >= 0) adverse[j] += diffs[i][1]; }
     return topReasons(adverse);
   }

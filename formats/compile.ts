@@ -10,9 +10,11 @@
 // import/export other than `export function score`, and only the allowed globals.
 import { formatError } from './errors.js';
 import { FIELD_NAME } from './input.js';
-import { FN_NAMES, type FormatIR, type XgbIR } from './ir.js';
+import { FN_NAMES, type FormatIR, type XgbIR, type XgbTree } from './ir.js';
 import { reasonPlan, type ReasonMap } from './reasons.js';
-import { COMMON_SOURCE, PMML_SOURCE, XGB_SOURCE } from './runtime-source.js';
+import { SCORECARD_HELPERS, scorecardSource } from './compile-pmml.js';
+import { linearShapSource, xgbScoringSource } from './compile-xgb.js';
+import { COMMON_SOURCE, NO_REASONS_SOURCE, PMML_SOURCE, XGB_ROW_SOURCE, XGB_SHAP_SOURCE } from './runtime-source.js';
 import { checkLattice, scalingPlan, scoreSign } from './scaling.js';
 import type { Lattice, Scaling } from './scaling.schema.js';
 import { treeDepth } from './treeshap.js';
@@ -44,8 +46,39 @@ const KEYS = new Set<string>([
   'p', 'cmp', 'neg', 'vs', 'ps', 'slot', 'kind', 'locals', 'initialScore', 'useReasonCodes', 'algorithm', 'chars', 'baseline',
   'reason', 'attrs', 'pred', 'score', 'classification', 'norm', 'tables', 'intercept', 'num', 'cat', 'exp', 'coef', 'input',
   'missing', 'noTrue', 'nodes', 'kids', 'dflt', 'method', 'segs', 'weight', 'model', 'out', 'objective', 'base', 'trees',
-  'left', 'right', 'feature', 'value', 'defaultLeft', 'cover',
+  'left', 'right', 'feature', 'value', 'defaultLeft', 'cover', 'pos', 'lin',
 ]);
+
+/** Field names the platform's rules refuse as a plain property (R8): read through INPUTS. */
+const NOT_PLAIN = new Set(['constructor', 'caller', 'callee', '__proto__']);
+
+const OBJECTIVES = new Set(['binary:logistic', 'binary:logitraw', 'reg:squarederror']);
+
+/** `readRow(row)`: the model's inputs by name, straight-line, each through `fn`. */
+function readRowSource(inputs: readonly string[], fn: string): string {
+  const reads = inputs.map((f, i) => {
+    if (!FIELD_NAME.test(f)) throw formatError('FORMAT_FIELD_UNKNOWN', { detail: 'compile' });
+    return `    ${fn}(${NOT_PLAIN.has(f) ? `row[INPUTS[${i}]]` : `row.${f}`}),`;
+  });
+  return `function readRow(row) {\n  return [\n${reads.join('\n')}\n  ];\n}\n`;
+}
+
+/** Per node: where its split feature is among the distinct features of the path above it (their count when new). */
+export function pathPositions(t: XgbTree): number[] {
+  const pos = new Array<number>(t.left.length).fill(0);
+  const walk = (node: number, path: number[]): void => {
+    const l = t.left[node] as number;
+    if (l === -1) return;
+    const f = t.feature[node] as number;
+    const at = path.indexOf(f);
+    pos[node] = at < 0 ? path.length : at;
+    const next = at < 0 ? [...path, f] : path;
+    walk(l, next);
+    walk(t.right[node] as number, next);
+  };
+  walk(0, []);
+  return pos;
+}
 
 /**
  * Gauss-Legendre nodes and weights on [0, 1] with n points (exact for polynomials of degree
@@ -137,18 +170,36 @@ export function compileModule(ir: FormatIR, scaling: Scaling, lattice: Lattice, 
   let runtime: string;
   if (ir.model.kind === 'xgb') {
     const m = ir.model as XgbIR;
-    let depth = 0;
-    for (const t of m.trees) depth = Math.max(depth, treeDepth(t));
-    consts.push(['MODEL', literal({ kind: 'xgb', objective: m.objective, base: m.base, trees: m.trees })]);
-    consts.push(['PATH', numberSource(depth + 2)]);
-    consts.push(['GAUSS', literal(Array.from({ length: ((depth + 1) >> 1) + 1 }, (_, n) => gaussLegendre01(n)))]);
-    runtime = XGB_SOURCE;
+    if (!OBJECTIVES.has(m.objective)) bad('objective');
+    runtime = [XGB_ROW_SOURCE, readRowSource(ir.inputs, 'feature'), xgbScoringSource(m, ir.inputs.length, numberSource)].join('\n');
+    if (k > 0) {
+      let depth = 0;
+      for (const t of m.trees) depth = Math.max(depth, treeDepth(t));
+      // the linear form divides by covers and cover ratios: only trees whose covers are all positive
+      const trees = m.trees.map((t) => ({ ...t, pos: pathPositions(t), lin: t.cover.every((c) => c > 0) ? 1 : 0 }));
+      consts.push(['MODEL', literal({ kind: 'xgb', objective: m.objective, base: m.base, trees })]);
+      consts.push(['PATH', numberSource(depth + 2)]);
+      consts.push(['GAUSS', literal(Array.from({ length: ((depth + 1) >> 1) + 1 }, (_, n) => gaussLegendre01(n)))]);
+      // the linear form integrates polynomials of degree < depth at one set of points
+      const [gx, gw] = gaussLegendre01(Math.max(1, (depth + 1) >> 1));
+      consts.push(['NG', numberSource(gx.length)]);
+      runtime += XGB_SHAP_SOURCE + linearShapSource(gx, gw, numberSource);
+    } else runtime += NO_REASONS_SOURCE;
   } else {
     consts.push(['MODEL', literal(ir.model)]);
     consts.push(['PRELUDE', literal(ir.prelude)]);
     consts.push(['SLOTS', numberSource(ir.slots)]);
     consts.push(['BASELINE', literal(ir.inputs.map((f) => options.baseline?.[f] ?? 0))]);
-    runtime = PMML_SOURCE;
+    runtime = readRowSource(ir.inputs, 'value') + PMML_SOURCE;
+    if (ir.model.kind === 'scorecard') {
+      const card = scorecardSource(ir.model, ir.inputs.length, ir.slots, numberSource);
+      for (const [name, x] of card.fallbacks) consts.push([name, literal(x)]);
+      // a card that reads no slot, local or interpreter needs no state: no allocation for it
+      const st = card.usesState || ir.prelude.length > 0 || ir.slots > 0 ? 'state(x)' : 'null';
+      runtime += SCORECARD_HELPERS + card.source + `function rawOutput(x) {\n  return topScorecard(x, ${st}, null);\n}\n`;
+    } else {
+      runtime += 'function topScorecard(x, st, diffs) {\n  return null;\n}\nfunction rawOutput(x) {\n  return modelValue(MODEL, state(x));\n}\n';
+    }
   }
   const body = options.raw
     ? `export function score(row) {\n  const x = readRow(row);\n  const raw = rawOutput(x);\n  return { score: raw, reasons: raw === null ? [] : reasonsOf(x) };\n}\n`

@@ -8,13 +8,8 @@
 
 /** Reading a row and ranking reasons (every module). */
 export const COMMON_SOURCE = `
-function readRow(row) {
-  const x = new Array(INPUTS.length);
-  for (let i = 0; i < INPUTS.length; i++) {
-    const v = row[INPUTS[i]];
-    x[i] = typeof v === 'number' && isFinite(v) ? v : null;
-  }
-  return x;
+function value(v) {
+  return typeof v === 'number' && isFinite(v) ? v : null;
 }
 
 function scaleScore(raw) {
@@ -37,82 +32,97 @@ function topReasons(adverse) {
 }
 `;
 
-/** XGBoost trees: float32 evaluation and exact TreeSHAP (Lundberg, Erion, Lee 2018). */
-export const XGB_SOURCE = `
-function nextNode(t, i, v) {
-  if (v === null) return t.defaultLeft[i] ? t.left[i] : t.right[i];
-  return Math.fround(v) < t.value[i] ? t.left[i] : t.right[i];
+/**
+ * XGBoost rows: float32-rounded features, NaN for missing (compile-xgb.ts writes the
+ * trees as code over them).
+ */
+export const XGB_ROW_SOURCE = `
+function feature(v) {
+  return typeof v === 'number' && isFinite(v) ? Math.fround(v) : NaN;
 }
+`;
 
-function margin(x) {
-  let sum = MODEL.base;
-  const trees = MODEL.trees;
-  for (let k = 0; k < trees.length; k++) {
-    const t = trees[k];
-    let i = 0;
-    while (t.left[i] !== -1) i = nextNode(t, i, x[t.feature[i]]);
-    sum = Math.fround(sum + t.value[i]);
-  }
-  return sum;
+/** Modules that give no reasons (aggregates). */
+export const NO_REASONS_SOURCE = `
+function reasonsOf(x) {
+  return [];
 }
+`;
 
-function rawOutput(x) {
-  const m = margin(x);
-  return MODEL.objective === 'binary:logistic' ? 1 / (1 + Math.exp(-m)) : m;
-}
-
+/**
+ * XGBoost reasons: exact TreeSHAP (Lundberg, Erion, Lee 2018) over the trees as data
+ * (MODEL), on the same rows as scoring (float32 features, NaN for missing).
+ */
+export const XGB_SHAP_SOURCE = `
 // TreeSHAP per leaf (the values of Algorithm 2, Lundberg, Erion, Lee 2018): for a leaf
 // of value v whose path splits on the distinct features F (m of them), z_j the product of
 // the cover ratios of the splits on j, o_j = 1 if the row follows them all, O = {j: o_j = 1},
 // c = prod_{j not in O} z_j, and the Shapley weights k! (m-k-1)! / m! written as the
 // integral over s in [0, 1] of s^k (1-s)^(m-k-1) (as Linear TreeShap, Yu et al. 2022):
 //   j not in O: phi_j -= v c I,  I   = int (1-s)^(m-1-|O|) prod_{l in O} (s + z_l (1-s)) ds
-//   j in O:     phi_j += v (1 - z_j) c I_j,  I_j = the same integral with (1-s) / (s + z_j (1-s))
-// The integrands are polynomials of degree m-1, so Gauss-Legendre with ceil(m/2) points is exact.
+//   j in O:     phi_j += v (1 - z_j) c I_j,  I_j = int (1-s)^(m-|O|) prod_{l in O, l != j} (s + z_l (1-s)) ds
+// The integrands are polynomials of degree m-1, so Gauss-Legendre with ceil(m/2) points is
+// exact. The products leaving one factor out are prefix times suffix products: no division.
 function leafShap(phi, v, st) {
-  // branch-free on o_j (0 or 1): the row decides o, so branches on it would mispredict
-  const m = st.m, zs = st.z, os = st.o, fs = st.f, base = st.base;
+  // branch-free on o_j (0 or 1): the row decides o, so branches on it would mispredict,
+  // and the work is the same for every row
+  const m = st.m, zs = st.z, os = st.o, fs = st.f, acc = st.acc, pre = st.pre, fac = st.fac;
   const gq = GAUSS[(m + 1) >> 1], xs = gq[0], ws = gq[1], n = xs.length;
   let ones = 0, c = 1;
   for (let j = 0; j < m; j++) {
     const o = os[j];
     ones += o;
     c *= 1 + (1 - o) * (zs[j] - 1);
+    acc[j] = 0;
   }
+  // e = -1 (every feature followed) leaves I unused: every o_j is 1
   const e = m - 1 - ones;
   let all = 0;
   for (let g = 0; g < n; g++) {
     const s = xs[g], u = 1 - s;
-    let p = ws[g];
-    for (let j = 0; j < m; j++) p *= 1 + os[j] * (s + zs[j] * u - 1);
-    if (e < 0) p /= u;
-    else for (let k = 0; k < e; k++) p *= u;
-    base[g] = p;
-    all += p;
+    let w = ws[g];
+    for (let k = 0; k < e; k++) w *= u;
+    // w = ws u^max(e, 0); the I_j carry one power of u more than I
+    let p = e < 0 ? w : w * u;
+    let q = w;
+    for (let j = 0; j < m; j++) {
+      const t = 1 + os[j] * (s + zs[j] * u - 1);
+      fac[j] = t;
+      pre[j] = p;
+      p *= t;
+      q *= t;
+    }
+    all += q;
+    let r = 1;
+    for (let j = m - 1; j >= 0; j--) {
+      acc[j] += pre[j] * r;
+      r *= fac[j];
+    }
   }
   const vc = v * c;
   for (let j = 0; j < m; j++) {
     const z = zs[j], o = os[j];
-    let part = 0;
-    for (let g = 0; g < n; g++) { const s = xs[g], u = 1 - s; part += (base[g] * u) / (s + z * u); }
-    phi[fs[j]] += vc * (o * (1 - z) * part - (1 - o) * all);
+    phi[fs[j]] += vc * (o * (1 - z) * acc[j] - (1 - o) * all);
   }
 }
 
+// t.pos[node]: where the node's feature is among the distinct features of the path above
+// it (the path's count when it is new), fixed by the tree's structure.
 function shapNode(t, x, phi, st, node) {
   const l = t.left[node];
   if (l === -1) { if (st.m > 0) leafShap(phi, t.value[node], st); return; }
   const f = t.feature[node];
-  const hot = nextNode(t, node, x[f]);
+  const r = t.right[node];
+  const v = x[f];
+  const hot = (v === v ? v < t.value[node] : t.defaultLeft[node] === 1) ? l : r;
   const cover = t.cover[node];
-  let p = -1;
-  for (let j = 0; j < st.m; j++) if (st.f[j] === f) { p = j; break; }
+  const p = t.pos[node];
   for (let side = 0; side < 2; side++) {
-    const child = side === 0 ? l : t.right[node];
+    const child = side === 0 ? l : r;
     const ratio = t.cover[child] / cover;
     const follows = child === hot ? 1 : 0;
-    if (p < 0) {
-      st.f[st.m] = f; st.z[st.m] = ratio; st.o[st.m] = follows; st.m++;
+    if (p === st.m) {
+      st.f[p] = f; st.z[p] = ratio; st.o[p] = follows; st.m++;
       shapNode(t, x, phi, st, child);
       st.m--;
     } else {
@@ -124,18 +134,47 @@ function shapNode(t, x, phi, st, node) {
   }
 }
 
+// Linear TreeSHAP (Yu, Bhattacharya, Zhang 2022) at the Gauss points: with
+// q_l(s) = z_l (1-s) + o_l s for each distinct feature l of a leaf's path, the leaf adds to
+// phi_j  v (o_j - z_j) int prod_{l != j} q_l(s) ds  (the two cases above in one). Top-down,
+// P is the product of the path's q (a repeated feature's q replaced by the combined one);
+// bottom-up, H sums v times the factors below; an edge from a split on j adds
+// sum_g W_g P H_child (a - a_prev q / q_prev) / q_prev (a = o - z; for a new feature
+// q_prev = 1, a_prev = 0). O(nodes x points) per tree; used for trees whose covers are all
+// positive (fixed by the structure), the leaf-by-leaf form otherwise.
+// shapLinear(t, x, phi, st, node, d) is written out by compile-xgb.ts for the model's points.
+
+function zeros(n) {
+  const a = [];
+  for (let i = 0; i < n; i++) a.push(0);
+  return a;
+}
+
+function filled(n, v) {
+  const a = [];
+  for (let i = 0; i < n; i++) a.push(v);
+  return a;
+}
+
 function contributions(x) {
-  const phi = new Array(x.length).fill(0);
-  const st = { m: 0, f: new Array(PATH).fill(0), z: new Array(PATH).fill(0), o: new Array(PATH).fill(0), base: new Array(PATH).fill(0) };
+  const phi = zeros(x.length);
+  const st = {
+    m: 0, f: zeros(PATH), z: zeros(PATH), o: zeros(PATH), acc: zeros(PATH), pre: zeros(PATH), fac: zeros(PATH),
+    P: filled((PATH + 1) * NG, 1), H: zeros((PATH + 1) * NG), on: zeros(x.length), z1: filled(x.length, 1), o1: filled(x.length, 1),
+  };
+  const lin = { P: st.P, H: st.H, on: st.on, z: st.z1, o: st.o1 };
   const trees = MODEL.trees;
-  for (let k = 0; k < trees.length; k++) shapNode(trees[k], x, phi, st, 0);
+  for (let k = 0; k < trees.length; k++) {
+    const t = trees[k];
+    if (t.lin === 1) shapLinear(t, x, phi, lin, 0, 0);
+    else shapNode(t, x, phi, st, 0);
+  }
   return phi;
 }
 
 function reasonsOf(x) {
-  if (K === 0) return [];
   const phi = contributions(x);
-  const adverse = new Array(CODES.length).fill(0);
+  const adverse = zeros(CODES.length);
   for (let i = 0; i < phi.length; i++) if (BYKEY[i] >= 0) adverse[BYKEY[i]] -= SIGN * phi[i];
   return topReasons(adverse);
 }
@@ -421,9 +460,6 @@ function state(x) {
   return st;
 }
 
-function rawOutput(x) {
-  return modelValue(MODEL, state(x));
-}
 
 function reasonsOf(x) {
   if (K === 0) return [];
@@ -431,7 +467,7 @@ function reasonsOf(x) {
   if (MODEL.kind === 'scorecard') {
     if (!MODEL.useReasonCodes) return [];
     const diffs = [];
-    if (scorecard(MODEL, state(x), diffs) === null) return [];
+    if (topScorecard(x, state(x), diffs) === null) return [];
     for (let i = 0; i < diffs.length; i++) { const j = BYKEY[diffs[i][0]]; if (j >= 0) adverse[j] += diffs[i][1]; }
     return topReasons(adverse);
   }

@@ -3,8 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import { catalog } from '../../datasets/catalog.js';
 import { compileModule, gaussLegendre01, numberSource } from '../../formats/compile.js';
-import type { FormatIR } from '../../formats/ir.js';
+import type { FormatIR, XgbIR, XgbTree } from '../../formats/ir.js';
 import type { Lattice, Scaling } from '../../formats/scaling.schema.js';
+import { shapWork, treeShap } from '../../formats/treeshap.js';
 import { parseXgboostJson } from '../../formats/xgboost.js';
 import { agree, expected, fixtureBytes, load, rowObject } from './helpers.js';
 import { ruleViolations } from './rules.js';
@@ -64,6 +65,31 @@ describe.each(CASES)('the compiled module\'s TreeSHAP, %s', (name, scaling, latt
       const phi = mod.contribs(rowObject(exp.fields, r));
       const want = exp.contribs[i] as number[];
       for (let j = 0; j < phi.length; j++) expect(Math.abs((phi[j] as number) - (want[j] as number)), `row ${i} col ${j}`).toBeLessThan(1e-5);
+    });
+  });
+});
+
+describe('the compiled module\'s two TreeSHAP forms', () => {
+  it('a tree with a zero cover takes the leaf-by-leaf form, the others the linear one: both equal Algorithm 2', async () => {
+    const ir = parseXgboostJson(fixtureBytes('xgb-logistic.model.json'), catalog());
+    const m = ir.model as XgbIR;
+    // a leaf no training row reached: its cover (and its share of its parent's) is 0
+    const t = m.trees[0] as XgbTree;
+    const leaf = t.left.findIndex((l) => l === -1);
+    const parent = t.left.findIndex((l, i) => l === leaf || t.right[i] === leaf);
+    t.cover[parent] = (t.cover[parent] as number) - (t.cover[leaf] as number);
+    t.cover[leaf] = 0;
+    const src = compileModule(ir, CASES[0]?.[1] as Scaling, LATTICE, {}, 3).replace('export function score', 'function score') + '\nexport function contribs(row) { return contributions(readRow(row)); }\n';
+    expect(src).toContain('lin:0');
+    expect(src).toContain('lin:1');
+    const mod = (await import(`data:text/javascript,${encodeURIComponent(src)}`)) as { contribs: (r: unknown) => number[] };
+    const exp = expected('xgb-logistic');
+    const work = shapWork(m, true);
+    exp.rows.forEach((r, i) => {
+      const phi = mod.contribs(rowObject(exp.fields, r));
+      const x = ir.inputs.map((f) => r[exp.fields.indexOf(f)] ?? null);
+      const want = treeShap(m, x, work);
+      for (let j = 0; j < phi.length; j++) expect(Math.abs((phi[j] as number) - (want[j] as number)), `row ${i} col ${j}`).toBeLessThan(1e-9);
     });
   });
 });

@@ -49,6 +49,10 @@ export async function agree(ir: FormatIR, scaling: Scaling, lattice: Lattice, ma
   expect(ruleViolations(rawSrc)).toEqual([]);
   const score = await load(src);
   const raw = await load(rawSrc);
+  // the aggregate lane's module (no reasons) is compiled without TreeSHAP: same scores
+  const batchSrc = compileModule(ir, scaling, lattice, map, 0);
+  expect(ruleViolations(batchSrc)).toEqual([]);
+  const batch = await load(batchSrc);
   const plan = scalingPlan(ir.output, scaling);
   const rp = reasonPlan(ir, map, k);
   const work = ir.model.kind === 'xgb' ? shapWork(ir.model) : undefined;
@@ -58,6 +62,7 @@ export async function agree(ir: FormatIR, scaling: Scaling, lattice: Lattice, ma
     expect(got.score).toBe(want);
     const s = score(row);
     expect(s.score).toBe(scaleScore(want, plan, lattice));
+    expect(batch(row)).toEqual({ score: s.score, reasons: [] });
     const reasons = s.score === null ? [] : reasonCodes(ir, row, rp, k, scoreSign(plan), {}, work);
     expect(s.reasons).toEqual(reasons);
     expect(got.reasons).toEqual(reasons);

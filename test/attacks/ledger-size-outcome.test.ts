@@ -7,20 +7,22 @@
 // whether the merchant's hidden value matched what the model tested for. (The checkpoint
 // also moves when the run closes, before its availableAt: compute time shows too.)
 // The model here fails only on one exact value of a decimal field, so its vetting on
-// fresh dummy merchants passes and the regulator approves it.
+// fresh dummy merchants passes and the regulator approves it. The policy here gives a
+// normal run room (subjectsBaseMs 500) so that only the model's loop makes a run late.
 // Secure behaviour: what any organisation other than the requester can observe of a run
 // (ledger size, its timing) does not depend on the run's outcome or duration.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPackage } from '../../models/package.js';
 import { settleBackground } from '../../sandbox/run/pipeline.js';
 import { httpWorld, type HttpWorld } from '../helpers/http.js';
-import { REFERENCE } from '../helpers/platform.js';
+import { policyWith, REFERENCE } from '../helpers/platform.js';
 
 let w: HttpWorld;
 let model = '';
 const merchants: string[] = [];
 beforeAll(async () => {
-  w = await httpWorld('dfix-atk-ledger-', 7900);
+  // a public time with room for a normal run (500 ms); a call limit the loop runs into
+  w = await httpWorld('dfix-atk-ledger-', 7900, { policy: policyWith((p) => Object.assign(p.timing, { subjectsBaseMs: 500, subjectCallMs: 1000 })) });
   const vault = w.platform.ctx.vault;
   const { uscc } = vault.subjectList();
   const pkg = readPackage(REFERENCE);

@@ -3,13 +3,15 @@
 // /v1/runs (subjects or encrypted) checks runnableModel() before anything else and answers
 // MODEL_NOT_RUNNABLE for a model that exists (in evaluation, vetted, rejected, revoked,
 // expired) and MODEL_UNKNOWN for an id that does not. A bank learns which model ids exist
-// and that a fintech has a model under review; the same for a channel/fintech is ROLE.
+// and that a fintech has a model under review. A rival fintech's aggregate run tells
+// unknown (404), not runnable (422, vetted/evaluation) and runnable (403) apart. Model ids
+// are 96 random bits, so this needs an id learnt elsewhere: low.
 // Secure behaviour: for a bank, a model it may not see answers exactly like an unknown id.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPackage } from '../../models/package.js';
 import { settleBackground } from '../../sandbox/run/pipeline.js';
 import { httpWorld, type HttpWorld } from '../helpers/http.js';
-import { REFERENCE } from '../helpers/platform.js';
+import { REFERENCE, strangerUscc } from '../helpers/platform.js';
 
 let w: HttpWorld;
 let evalModel = '';
@@ -41,5 +43,15 @@ describe('a model in evaluation, seen by a bank', () => {
     const unknown = shape(await w.call('POST', '/v1/runs', 'bank', req(unknownId)));
     expect.soft(shape(await w.call('POST', '/v1/runs', 'bank', req(evalModel))), 'evaluation').toEqual(unknown);
     expect.soft(shape(await w.call('POST', '/v1/runs', 'bank', req(vettedModel))), 'vetted, never approved').toEqual(unknown);
+  });
+
+  it("another fintech's aggregate run on it answers as for an unknown id", async () => {
+    const a = await w.call('POST', '/v1/orgs', null, { name: 'rival fintech', kind: 'fintech', uscc: strangerUscc(7210) });
+    w.keys.rival = (await w.call('POST', `/v1/orgs/${a.json.id}/admit`, 'regulator')).json.apiKey;
+    const req = (m: string) => ({ mode: 'aggregate', modelId: m, cohort: {}, statistics: ['count'] });
+    const unknown = shape(await w.call('POST', '/v1/runs', 'rival', req(unknownId)));
+    // MODEL_NOT_RUNNABLE for vetted or evaluation, ROLE_FORBIDDEN for runnable: existence and state
+    expect.soft(shape(await w.call('POST', '/v1/runs', 'rival', req(evalModel))), 'evaluation').toEqual(unknown);
+    expect.soft(shape(await w.call('POST', '/v1/runs', 'rival', req(vettedModel))), 'vetted').toEqual(unknown);
   });
 });

@@ -6,7 +6,7 @@
 // the ledger size around a bank's subjects run and learns whether its model failed, i.e.
 // whether the merchant's hidden value matched what the model tested for. (The checkpoint
 // also moves when the run closes, before its availableAt: compute time shows too.)
-// The model here fails only on one exact value of a decimal field, so its vetting on
+// The model loops only on one merchant's exact row (every input equal), so its vetting on
 // fresh dummy merchants passes and the regulator approves it. The policy here gives a
 // normal run room (subjectsBaseMs 500) so that only the model's loop makes a run late.
 // Secure behaviour: what any organisation other than the requester can observe of a run

@@ -31,6 +31,7 @@ export const PLATFORM_ERRORS = defineErrors({
   WEBHOOK_URL_REFUSED: { kind: 'invalid', message: 'The webhook URL is not one the platform sends to (https to a public address only).' },
   WEBHOOK_UNKNOWN: { kind: 'not_found', message: 'No such webhook endpoint.' },
   WEBHOOK_LIMIT: { kind: 'conflict', message: 'This organisation holds the most webhook endpoints allowed; delete one first.' },
+  AUTH_KEY_IN_GRACE: { kind: 'forbidden', message: 'A key in its grace period after a rotation may not manage keys or webhooks; use the current key.' },
 });
 
 export const platformError = errorFactory(PLATFORM_ERRORS);

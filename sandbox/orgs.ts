@@ -12,6 +12,7 @@ import { isValidUscc } from '../datasets/uscc.js';
 import type { Ctx } from './context.js';
 import { platformError } from './errors.js';
 import { newId, type Org, type OrgKind } from './state.js';
+import { endAllEndpoints } from './webhooks/endpoints.js';
 import { emit, regulators } from './webhooks/events.js';
 
 export const orgApplicationSchema = z
@@ -98,6 +99,15 @@ export function suspendOrg(ctx: Ctx, regulator: Org, id: string, reason: string)
  * the same AUTH_INVALID as a key never issued).
  */
 export function authenticate(ctx: Ctx, key: string | undefined): Org {
+  return authenticateKey(ctx, key).org;
+}
+
+/**
+ * authenticate(), and whether the key is one rotated away and still in its grace period: such
+ * a key (perhaps the leaked one the rotation was for) may run and read, but may not manage
+ * keys or webhooks, or it could rotate the new key away and keep the organisation.
+ */
+export function authenticateKey(ctx: Ctx, key: string | undefined): { org: Org; inGrace: boolean } {
   if (!key) throw platformError('AUTH_MISSING');
   if (key.length > 200) throw platformError('AUTH_INVALID');
   const h = keyHash(key);
@@ -106,7 +116,12 @@ export function authenticate(ctx: Ctx, key: string | undefined): Org {
   if (row.revoked_at !== null || (row.expires_at !== null && Date.parse(row.expires_at) <= ctx.now().getTime())) throw platformError('AUTH_INVALID');
   const org = getOrg(ctx, row.org) as Org;
   if (org.status !== 'admitted') throw platformError('ORG_NOT_ADMITTED');
-  return org;
+  return { org, inGrace: row.expires_at !== null };
+}
+
+/** Refuses a key in its grace period (see authenticateKey). */
+export function requireCurrentKey(inGrace: boolean): void {
+  if (inGrace) throw platformError('AUTH_KEY_IN_GRACE');
 }
 
 // --- rotation and reissue -------------------------------------------------------------------
@@ -175,6 +190,7 @@ export function reissueKeys(ctx: Ctx, regulator: Org, orgId: string, reason: str
     stmt(ctx.db, 'UPDATE api_keys SET revoked_at = ? WHERE org = ? AND revoked_at IS NULL').run(now, orgId);
     const fresh = issueKey(ctx, orgId);
     ctx.ledger.append('apikey.reissued', regulator.id, { org: orgId, key: fresh.id, revoked, reason: reason.slice(0, 500) });
+    endAllEndpoints(ctx, orgId, regulator.id);
     return { org: orgId, id: fresh.id, apiKey: fresh.apiKey, revoked };
   })();
 }

@@ -10,7 +10,7 @@ import type { Logger } from '../core/logger.js';
 import { randomId } from '../core/random.js';
 import type { Platform } from '../sandbox/platform.js';
 import type { Org, OrgKind } from '../sandbox/state.js';
-import { authenticate } from '../sandbox/orgs.js';
+import { authenticateKey } from '../sandbox/orgs.js';
 import { consoleRoutes } from './console.js';
 import { serverError, STATUS } from './errors.js';
 import { parseJsonBody } from './json.js';
@@ -29,6 +29,8 @@ import { webhookRoutes } from './routes/webhooks.js';
 declare module 'fastify' {
   interface FastifyRequest {
     org: Org | null;
+    /** The key is one rotated away, in its grace period (sandbox/orgs.ts, authenticateKey). */
+    keyInGrace: boolean;
   }
 }
 
@@ -57,9 +59,10 @@ function bearer(req: FastifyRequest): string | undefined {
 export function audience(kinds: readonly OrgKind[] | 'any', register: (app: FastifyInstance) => void) {
   return async (app: FastifyInstance, opts: { platform: Platform }) => {
     app.addHook('onRequest', async (req) => {
-      const org = authenticate(opts.platform.ctx, bearer(req));
+      const { org, inGrace } = authenticateKey(opts.platform.ctx, bearer(req));
       if (kinds !== 'any' && !kinds.includes(org.kind)) throw new AppError('ROLE_FORBIDDEN', { kind: 'forbidden', message: 'This kind of organisation may not do this.' });
       req.org = org;
+      req.keyInGrace = inGrace;
     });
     register(app);
   };
@@ -102,6 +105,7 @@ export async function build(deps: ServerDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest('org', null);
+  app.decorateRequest('keyInGrace', false);
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {

@@ -106,3 +106,19 @@ export function listDeliveries(ctx: Ctx, org: Org, q: z.infer<typeof deliveryQue
     })),
   };
 }
+
+/**
+ * Deletes every endpoint of an organisation whose keys were reissued: an endpoint registered
+ * with a leaked key must not keep receiving the organisation's events. Each is a ledger entry
+ * (cause "reissued"); the organisation registers again with its new key.
+ */
+export function endAllEndpoints(ctx: Ctx, orgId: string, actor: string): string[] {
+  const now = ctx.now().toISOString();
+  const ids = stmt(ctx.db, 'SELECT id FROM webhooks WHERE org = ? AND deleted_at IS NULL ORDER BY id').pluck().all(orgId) as string[];
+  for (const id of ids) {
+    stmt(ctx.db, 'UPDATE webhooks SET deleted_at = ? WHERE id = ?').run(now, id);
+    stmt(ctx.db, "UPDATE webhook_deliveries SET status = 'cancelled', finished_at = ? WHERE endpoint = ? AND status = 'pending'").run(now, id);
+    ctx.ledger.append('webhook.deleted', actor, { endpoint: id, org: orgId, cause: 'reissued' });
+  }
+  return ids;
+}

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Platform } from '../../sandbox/platform.js';
 import type { Org } from '../../sandbox/state.js';
-import { apiKeyList, apiKeyQuery, listApiKeys, reissueAnswer, reissueKeys, rotateKey, rotationAnswer } from '../../sandbox/orgs.js';
+import { apiKeyList, apiKeyQuery, listApiKeys, reissueAnswer, reissueKeys, requireCurrentKey, rotateKey, rotationAnswer } from '../../sandbox/orgs.js';
 import { errorResponses } from '../documented-errors.js';
 import { idParams, reasonBody } from './params.js';
 
@@ -21,13 +21,17 @@ export function apiKeyRoutes(platform: Platform) {
       { schema: { tags, summary: "This organisation's API keys by id (never the key), with each one's grace expiry; the regulator any organisation's with ?org=", querystring: apiKeyQuery, response: { 200: apiKeyList, ...errorResponses({ role: true, input: 'params', codes: ['ORG_UNKNOWN'] }) } } },
       async (req) => listApiKeys(ctx, req.org as Org, req.query),
     );
-    r.post('/v1/api-keys/rotate', { schema: { tags, summary: 'A new API key for this organisation, shown once', description: grace, response: { 200: rotationAnswer, ...errorResponses({ codes: ['ORG_UNKNOWN', 'ORG_STATE'] }) } } }, async (req) =>
-      rotateKey(ctx, req.org as Org, (req.org as Org).id),
-    );
+    r.post('/v1/api-keys/rotate', { schema: { tags, summary: 'A new API key for this organisation, shown once', description: grace, response: { 200: rotationAnswer, ...errorResponses({ codes: ['ORG_UNKNOWN', 'ORG_STATE', 'AUTH_KEY_IN_GRACE'] }) } } }, async (req) => {
+      requireCurrentKey(req.keyInGrace);
+      return rotateKey(ctx, req.org as Org, (req.org as Org).id);
+    });
     r.post(
       '/v1/orgs/:id/api-keys/rotate',
-      { schema: { tags, summary: "The regulator rotates an organisation's API key; the new key is shown once", description: grace, params: idParams, response: { 200: rotationAnswer, ...errorResponses({ role: true, input: 'params', codes: ['ORG_UNKNOWN', 'ORG_STATE'] }) } } },
-      async (req) => rotateKey(ctx, req.org as Org, req.params.id),
+      { schema: { tags, summary: "The regulator rotates an organisation's API key; the new key is shown once", description: grace, params: idParams, response: { 200: rotationAnswer, ...errorResponses({ role: true, input: 'params', codes: ['ORG_UNKNOWN', 'ORG_STATE', 'AUTH_KEY_IN_GRACE'] }) } } },
+      async (req) => {
+        requireCurrentKey(req.keyInGrace);
+        return rotateKey(ctx, req.org as Org, req.params.id);
+      },
     );
     r.post(
       '/v1/orgs/:id/api-keys/reissue',
@@ -37,10 +41,13 @@ export function apiKeyRoutes(platform: Platform) {
           summary: "The regulator revokes all of an organisation's API keys at once (a lost or leaked key) and issues a new one, shown once; the reason is recorded in the ledger",
           params: idParams,
           body: reasonBody,
-          response: { 200: reissueAnswer, ...errorResponses({ role: true, input: 'body', codes: ['ORG_UNKNOWN', 'ORG_STATE'] }) },
+          response: { 200: reissueAnswer, ...errorResponses({ role: true, input: 'body', codes: ['ORG_UNKNOWN', 'ORG_STATE', 'AUTH_KEY_IN_GRACE'] }) },
         },
       },
-      async (req) => reissueKeys(ctx, req.org as Org, req.params.id, req.body.reason),
+      async (req) => {
+        requireCurrentKey(req.keyInGrace);
+        return reissueKeys(ctx, req.org as Org, req.params.id, req.body.reason);
+      },
     );
   };
 }

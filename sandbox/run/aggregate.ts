@@ -131,8 +131,10 @@ export async function runAggregate(ctx: RunCtx, org: Org, req: AggregateRequest)
 
   // A run not closed by its availability time fails then, whatever it was doing: the
   // requester sees RUN_FAILED, and it counts towards the model's suspension like any failure.
+  // (`computed`: the answer is ready and waits for availableAt to be written, see finish)
+  let computed = false;
   const deadline = setTimeout(() => {
-    void failure(ctx, { ...base, decisions: planned, result: null }, 'RUN_DEADLINE_MISSED', req.modelId, digest);
+    if (!computed) void failure(ctx, { ...base, decisions: planned, result: null }, 'RUN_DEADLINE_MISSED', req.modelId, digest);
   }, availableAt.getTime() - Date.now());
   deadline.unref();
 
@@ -148,6 +150,7 @@ export async function runAggregate(ctx: RunCtx, org: Org, req: AggregateRequest)
       ({ scores, substituted } = checkedScores(out, cohort.length, contract));
     } catch (e) {
       if (!isAppError(e) || !e.code.startsWith('SANDBOX_')) throw e;
+      computed = true;
       await failure(ctx, { ...base, decisions: planned, result: null }, e.code, req.modelId, digest);
       return;
     }
@@ -161,6 +164,7 @@ export async function runAggregate(ctx: RunCtx, org: Org, req: AggregateRequest)
     const labels = statistics.includes('backtest') ? ctx.vault.labels(cohort) : undefined;
     const release = releaseAggregate({ statistics, scores, contract, policy, ...(labels ? { labels } : {}), ...(segments ? { segments } : {}), ...(ctx.noise ? { noise: ctx.noise } : {}) });
     const decisions = [...planned, ...release.decisions];
+    computed = true;
     await finish(ctx, { ...base, status: 'released', decisions, result: release.result }, () => {
       stmt(ctx.db, 'INSERT OR IGNORE INTO released_cohorts (entity, lineage, atoms) VALUES (?, ?, ?)').run(entity, info.lineage, JSON.stringify([...atoms].sort((a, b) => a - b)));
       ctx.ledger.append('run.executed', 'platform', { run: runId, resources: { rows: cohort.length, fields: manifest.inputs.length }, substituted: { ...substituted } });
@@ -168,7 +172,11 @@ export async function runAggregate(ctx: RunCtx, org: Org, req: AggregateRequest)
     });
   })()
     .catch(async () => {
-      await finish(ctx, { ...base, status: 'failed', decisions: planned, result: null, error: { code: 'RUN_FAILED' } }, () => ctx.ledger.append('run.failed', 'platform', { run: runId, code: 'INTERNAL_ERROR' }).seq);
+      computed = true;
+      await finish(ctx, { ...base, status: 'failed', decisions: planned, result: null, error: { code: 'RUN_FAILED' } }, () => {
+        ctx.ledger.append('run.executed', 'platform', { run: runId, resources: {} });
+        return ctx.ledger.append('run.failed', 'platform', { run: runId, code: 'INTERNAL_ERROR' }).seq;
+      });
     })
     .finally(() => clearTimeout(deadline));
   inBackground(ctx, work);

@@ -83,8 +83,15 @@ export function begin(ctx: RunCtx, org: Org, run: { id: string; mode: RunMode; m
  * bundle (under a checkpoint shared with the runs that finish in the same turn). A run
  * already closed (by its deadline, or at recovery) is left as it is: the second closer
  * gets null.
+ *
+ * Not before the run's public availableAt: the ledger's size is visible to every admitted
+ * organisation (GET /v1/ledger/checkpoint), so a close written when the model finished
+ * would show others how long it computed on the data. A run that executed always closes
+ * with two entries, run.executed and then run.released or run.failed, whatever happened
+ * in it (test/attacks/ledger-size-outcome.test.ts).
  */
 export async function finish(ctx: RunCtx, answer: RunAnswer, entries: () => number): Promise<RunAnswer | null> {
+  await until(new Date(answer.availableAt), ctx.now);
   const seq = ctx.db.transaction(() => {
     const open = stmt(ctx.db, "SELECT 1 FROM runs WHERE id = ? AND status = 'running'").get(answer.runId);
     if (!open) return null;
@@ -105,6 +112,8 @@ export async function finish(ctx: RunCtx, answer: RunAnswer, entries: () => numb
  */
 export function failure(ctx: RunCtx, answer: Omit<RunAnswer, 'status' | 'error'>, code: string, modelId: string, digest: string): Promise<RunAnswer | null> {
   return finish(ctx, { ...answer, status: 'failed', error: { code: 'RUN_FAILED' } }, () => {
+    // the same two entries as a released run (see finish)
+    ctx.ledger.append('run.executed', 'platform', { run: answer.runId, resources: {} });
     const seq = ctx.ledger.append('run.failed', 'platform', { run: answer.runId, code }).seq;
     stmt(ctx.db, 'INSERT INTO model_failures (model, run, code, at) VALUES (?, ?, ?, ?)').run(modelId, answer.runId, code, ctx.now().toISOString());
     const failures = stmt(ctx.db, 'SELECT count(*) FROM model_failures WHERE model = ?').pluck().get(modelId) as number;

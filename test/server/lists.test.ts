@@ -1,3 +1,4 @@
+import path from 'node:path';
 import fs from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -275,6 +276,49 @@ describe('lists over HTTP', { shuffle: false }, () => {
       expect((await call('GET', `/v1/models/${ids.vetted}/source`, 'fintechA')).status).toBe(200);
       expect((await call('GET', `/v1/models/${ids.model}/source`, 'fintechB')).json.code).toBe('MODEL_UNKNOWN');
       expect((await call('GET', `/v1/models/${ids.model}/source`, 'bankA')).json.code).toBe('MODEL_UNKNOWN');
+    });
+
+    it('GET /v1/models/:id/source: the previous version of the same name by the same provider, the line diff, findings by line', async () => {
+      const first = (await call('GET', `/v1/models/${ids.model}/source`, 'regulator')).json;
+      expect(first.previous).toBeNull();
+      expect(first.diff).toBeNull();
+      expect(first.findings).toEqual([]);
+      const second = (await call('GET', `/v1/models/${ids.vetted}/source`, 'regulator')).json;
+      expect(second.previous).toEqual({ id: ids.model, version: '1.0.0', digest: first.digest });
+      expect(second.diff).toEqual({ status: 'ok', added: 0, removed: 0, hunks: [] });
+
+      // a third version with a line the pure-module discipline refuses, and one line changed
+      const pkg = readPackage(REFERENCE);
+      const lines = pkg.source.split('\n');
+      const at = lines.findIndex((l) => l.startsWith('const BASE'));
+      const source = [...lines.slice(0, at), 'const BASE = 710;', 'let leak = 0;', ...lines.slice(at + 1)].join('\n');
+      const manifest = { ...(pkg.manifestJson as object), version: '1.1.0' };
+      const third = (await call('POST', '/v1/models', 'fintechA', { manifest, source })).json.id;
+      // another provider's model of the same name is not a previous version of fintechA's
+      const other = (await call('POST', '/v1/models', 'fintechB', { manifest: pkg.manifestJson, source: pkg.source })).json.id;
+      expect((await call('GET', `/v1/models/${other}/source`, 'regulator')).json.previous).toBeNull();
+
+      const s = (await call('GET', `/v1/models/${third}/source`, 'fintechA')).json;
+      expect(s.previous).toEqual({ id: ids.vetted, version: '1.0.0', digest: second.digest });
+      expect(s.diff).toMatchObject({ status: 'ok', added: 2, removed: 1 });
+      const changed = s.diff.hunks.flatMap((h: any) => h.lines).filter((l: any) => l.op !== ' ');
+      expect(changed).toEqual([
+        { op: '-', text: lines[at], old: at + 1 },
+        { op: '+', text: 'const BASE = 710;', new: at + 1 },
+        { op: '+', text: 'let leak = 0;', new: at + 2 },
+      ]);
+      // the finding sits on the line the diff shows added
+      expect(s.findings).toEqual([expect.objectContaining({ rule: 'R2', line: at + 2, severity: 'fail' })]);
+      expect(s.report.passed).toBe(false);
+    });
+
+    it('GET /v1/models/:id/source: a format model keeps its structure in the report, and has no source findings', async () => {
+      const pkg = readPackage(path.resolve('models/examples/xgboost-credit'));
+      const id = (await call('POST', '/v1/models', 'fintechB', { manifest: pkg.manifestJson, source: pkg.source })).json.id;
+      const s = (await call('GET', `/v1/models/${id}/source`, 'fintechB')).json;
+      expect(s.report.structure).toBeDefined();
+      expect(s.findings).toEqual([]);
+      expect(s.previous).toBeNull();
     });
 
     it('rejects a pending application and reinstates a suspended organisation, in the ledger', async () => {

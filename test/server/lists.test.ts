@@ -124,6 +124,8 @@ afterAll(async () => {
 // One state built in beforeAll and read in this order: the runs listing expects the real run
 // still before its availability time (so soon after setup), and the review rejects the pending
 // application the lists show. The order is declared (kept under --sequence.shuffle).
+const snapshotConsents = () => platform.ctx.db.prepare('SELECT id, revoked_at FROM consents ORDER BY id').all();
+
 describe('lists over HTTP', { shuffle: false }, () => {
   describe('GET /v1/runs', () => {
     it('pages without duplicates or gaps, newest first, in a stable order', async () => {
@@ -264,6 +266,62 @@ describe('lists over HTTP', { shuffle: false }, () => {
       expect((await call('GET', '/v1/inbox', 'bankB')).json.sections[0].count).toBe(0);
       const ch = (await call('GET', '/v1/inbox', 'channelA')).json;
       expect(ch.sections[0]).toMatchObject({ type: 'consent.expiring', count: 1, items: [expect.objectContaining({ id: ids.consent0 })] });
+    });
+  });
+
+  describe('revoke all', () => {
+    it('DELETE /v1/consents?subject=: every consent of the merchant this channel recorded, each with its ledger entry and webhook', async () => {
+      // a second consent of merchant 0, to bank B, and bank A's endpoint for consent.revoked (written
+      // directly: its URL is never called here)
+      const extra = (await call('POST', '/v1/consents', 'channelA', { subject: ids.subject0, bank: ids.bankB, purpose: 'credit-assessment', expiresAt: FUTURE })).json.id;
+      const db = platform.ctx.db;
+      db.prepare("INSERT INTO webhooks (id, org, url, events, secret, created_at) VALUES ('whk_revokeall', ?, 'https://example.org/h', '[\"consent.revoked\"]', 's', ?)").run(ids.bankA, new Date().toISOString());
+      await settleBackground(platform.ctx);
+      const size = platform.ctx.ledger.size();
+      const before = snapshotConsents();
+      // refused: another channel's merchant has nothing to revoke there; a malformed code; a bank
+      expect((await call('DELETE', `/v1/consents?subject=${ids.subject0}`, 'channelB')).json).toEqual({ subject: ids.subject0, revoked: [] });
+      expect((await call('DELETE', '/v1/consents?subject=NOT-A-CODE', 'channelA')).json.code).toBe('SUBJECT_INVALID');
+      expect((await call('DELETE', '/v1/consents', 'channelA')).status).toBe(400);
+      expect((await call('DELETE', `/v1/consents?subject=${ids.subject0}`, 'bankA')).json.code).toBe('ROLE_FORBIDDEN');
+      expect(snapshotConsents()).toEqual(before);
+      expect(platform.ctx.ledger.size()).toBe(size);
+
+      const r = await call('DELETE', `/v1/consents?subject=${ids.subject0}`, 'channelA');
+      expect(r.status).toBe(200);
+      expect(r.json.subject).toBe(ids.subject0);
+      expect([...r.json.revoked].sort()).toEqual([ids.consent0, extra].sort());
+      const mine = (await call('GET', `/v1/consents?subject=${ids.subject0}`, 'channelA')).json.items;
+      expect(mine.map((c: any) => c.status)).toEqual(['revoked', 'revoked']);
+      // the other merchants' consents are untouched
+      expect((await call('GET', '/v1/consents', 'channelA')).json.items.filter((c: any) => c.status === 'active').map((c: any) => c.id)).toEqual([ids.consent1]);
+      const entries = platform.ctx.ledger.entries(size, platform.ctx.ledger.size()).map((e) => e.entry);
+      expect(entries.map((e) => [e.type, e.actor])).toEqual([
+        ['consent.revoked', ids.channelA],
+        ['consent.revoked', ids.channelA],
+      ]);
+      expect(entries.map((e) => (e as unknown as { consent: string }).consent).sort()).toEqual([ids.consent0, extra].sort());
+      // one webhook per consent, to the bank each authorised: bank A's endpoint hears of its own only
+      const hooks = db.prepare("SELECT payload FROM webhook_deliveries WHERE endpoint = 'whk_revokeall'").pluck().all() as string[];
+      expect(hooks.map((p) => JSON.parse(p).data)).toEqual([{ consent: ids.consent0 }]);
+      // again: nothing left to revoke
+      expect((await call('DELETE', `/v1/consents?subject=${ids.subject0}`, 'channelA')).json.revoked).toEqual([]);
+    });
+  });
+
+  describe('model usage', () => {
+    it("GET /v1/models/usage: a fintech's models with their runs by mode, counts and names only; others 403", async () => {
+      const r = await call('GET', '/v1/models/usage', 'fintechA');
+      expect(r.status).toBe(200);
+      // 350 subjects runs of two banks and three aggregate runs of fintech A (one not yet available) on the approved model
+      expect(r.json.items).toEqual([
+        { model: ids.vetted, name: 'merchant-scorecard', version: '1.0.0', status: 'vetted', runs: { aggregate: 0, subjects: 0, encrypted: 0 } },
+        { model: ids.model, name: 'merchant-scorecard', version: '1.0.0', status: 'approved', runs: { aggregate: 3, subjects: 350, encrypted: 0 } },
+      ]);
+      expect(JSON.stringify(r.json)).not.toContain(ids.bankA);
+      expect((await call('GET', '/v1/models/usage', 'fintechB')).json).toEqual({ items: [] });
+      for (const who of ['bankA', 'channelA', 'regulator'] as const) expect((await call('GET', '/v1/models/usage', who)).status).toBe(403);
+      expect((await call('GET', '/v1/models/usage')).status).toBe(401);
     });
   });
 

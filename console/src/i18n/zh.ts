@@ -188,7 +188,7 @@ export const zh = {
   'reg.removed': '删除',
   'reg.sourceText': '源代码（带行号）',
   'ch.revokeAll': '撤销某商户的全部授权',
-  'ch.revokeAllSubject': '要撤销全部授权的商户统一社会信用代码',
+  'ch.revokeAllSubject': '要撤销全部授权的商户代码',
   'ch.revokeAllSubmit': '全部撤销',
   'ch.revokeAllConfirm': '确定撤销商户 {subject} 在本渠道记录的全部有效授权吗？此操作不可撤回。',
   'ch.revokeAllDone': '已撤销商户 {subject} 的 {n} 项授权',

@@ -379,6 +379,19 @@ describe('lists over HTTP', { shuffle: false }, () => {
       expect(s.previous).toBeNull();
     });
 
+    it('GET /v1/models/:id/source: versions too different for the diff bound are said to be, at once', async () => {
+      // two sources near the 256 KiB cap with no line in common (rows written directly: vetting is not the point)
+      const big = (tag: string) => Array.from({ length: 9_000 }, (_, i) => `const ${tag}${i} = ${i}; // pad`).join('\n');
+      const put = platform.ctx.db.prepare("INSERT INTO models (id, provider, digest, manifest, source, status, report, created_at) VALUES (?, ?, ?, ?, ?, 'vetting_failed', '{\"passed\":false,\"checks\":[]}', ?)");
+      put.run('mdl_big_one', ids.fintechB, 'sha256:01', JSON.stringify({ name: 'big-model', version: '1' }), big('a'), '2026-03-01T00:00:00.000Z');
+      put.run('mdl_big_two', ids.fintechB, 'sha256:02', JSON.stringify({ name: 'big-model', version: '2' }), big('b'), '2026-03-02T00:00:00.000Z');
+      expect(big('b').length).toBeLessThan(256 * 1024);
+      const s = (await call('GET', '/v1/models/mdl_big_two/source', 'regulator')).json;
+      expect(s.previous).toEqual({ id: 'mdl_big_one', version: '1', digest: 'sha256:01' });
+      expect(s.diff).toEqual({ status: 'too_large', reason: expect.any(String) });
+      expect(s.source).toBe(big('b'));
+    });
+
     it('rejects a pending application and reinstates a suspended organisation, in the ledger', async () => {
       await settleBackground(platform.ctx); // runs other tests started write their entries first, not among these
       const size = platform.ctx.ledger.size();

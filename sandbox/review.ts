@@ -1,15 +1,28 @@
 // Review that sees what it approves: a model's source and vetting report for the regulator
 // and the model's provider, and the regulator's other decisions on applications (reject a
 // pending application, reinstate a suspended organisation), each with a reason in the ledger.
+import { LRUCache } from 'lru-cache';
 import { lineDiff } from '../core/line-diff.js';
 import { stmt } from '../core/sqlite.js';
-import { checkPurity } from '../workers/purity.js';
+import { checkPurity, type Finding } from '../workers/purity.js';
 import type { Ctx } from './context.js';
 import { platformError } from './errors.js';
 import { rowOf } from './models.js';
 import { getOrg, requireKind } from './orgs.js';
 import type { Org } from './state.js';
 import { emit, regulators } from './webhooks/events.js';
+
+/**
+ * The static review's findings by model digest (the digest binds the source): parsing a
+ * source near the 256 KiB cap takes a few hundred milliseconds, so a reviewer who opens it
+ * again, or a second reviewer, does not pay that again.
+ */
+const findingsOf = new LRUCache<string, readonly Finding[]>({ max: 256 });
+function findings(digest: string, source: string): readonly Finding[] {
+  let f = findingsOf.get(digest);
+  if (!f) findingsOf.set(digest, (f = Object.freeze(checkPurity(source))));
+  return f;
+}
 
 /** Work the line diff may spend before it answers that the versions differ too much. */
 const DIFF_WORK = 2_000_000;
@@ -51,7 +64,7 @@ export function modelSource(ctx: Ctx, org: Org, id: string) {
     manifest: manifest as unknown,
     source: row.source,
     report: JSON.parse(row.report) as unknown,
-    findings: javascript ? checkPurity(row.source) : [],
+    findings: javascript ? [...findings(row.digest, row.source)] : [],
     previous: prev ? { id: prev.id, version: typeof prevVersion === 'string' ? prevVersion : null, digest: prev.digest } : null,
     diff: !prev ? null : diff ? { status: 'ok' as const, ...diff } : { status: 'too_large' as const, reason: 'the versions differ too much for a line diff within its work budget' },
     createdAt: row.created_at,

@@ -10,7 +10,7 @@ import type { accessDecisionAnswer, accessRequestedAnswer } from '../sandbox/acc
 import type { accessRequestSchema, grantSchema } from '../sandbox/access.js';
 import type { budgetAnswer, refreshAnswer } from '../sandbox/budget.schema.js';
 import type { refreshSchema } from '../sandbox/budget.js';
-import type { consentRecordedAnswer, consentRevokedAnswer } from '../sandbox/consents.schema.js';
+import type { consentRecordedAnswer, consentRevokedAnswer, consentsRevokedAnswer } from '../sandbox/consents.schema.js';
 import type { consentSchema } from '../sandbox/consents.js';
 import type { inboxQuery } from '../sandbox/inbox.js';
 import type { accessPage, consentPage, inboxAnswer, keyPage, meAnswer, modelPage, orgPage, runPage, sourceAnswer } from '../sandbox/lists.schema.js';
@@ -21,7 +21,7 @@ import type { admissionAnswer, applicationAnswer, orgDecisionAnswer } from '../s
 import type { orgApplicationSchema } from '../sandbox/orgs.js';
 import type { overviewAnswer } from '../sandbox/overview.schema.js';
 import type { encryptedUseAnswer, encryptedUseQuery, ledgerPage, ledgerPageQuery } from '../sandbox/oversight.js';
-import type { usageAnswer, usageQuery } from '../sandbox/usage.js';
+import type { modelUsageAnswer, usageAnswer, usageQuery } from '../sandbox/usage.js';
 import type { aggregateRequestSchema } from '../sandbox/run/aggregate.js';
 import type { encryptedRequestSchema } from '../sandbox/run/encrypted.js';
 import type { keyRegisteredAnswer, RunAnswer } from '../sandbox/run/run.schema.js';
@@ -90,6 +90,8 @@ export class DfixClient extends ApiClient {
   submitModel = (s: Submission) => this.post<SubmissionAnswer>('/v1/models', s);
   grantAccess = (accessId: string, terms: In<typeof grantSchema> = {}) => this.post<Out<typeof accessDecisionAnswer>>(`/v1/access/${id(accessId)}/grant`, terms);
   denyAccess = (accessId: string, reason: string) => this.post<Out<typeof accessDecisionAnswer>>(`/v1/access/${id(accessId)}/deny`, { reason });
+  /** Each of this fintech's models with the runs requested on it, by mode. */
+  modelUsage = () => this.get<Out<typeof modelUsageAnswer>>('/v1/models/usage');
 
   // banks
   registerKey = (publicKeyBase64: string) => this.post<Out<typeof keyRegisteredAnswer>>('/v1/keys', { publicKey: publicKeyBase64 });
@@ -98,6 +100,8 @@ export class DfixClient extends ApiClient {
   // channels
   recordConsent = (c: In<typeof consentSchema>) => this.post<Out<typeof consentRecordedAnswer>>('/v1/consents', c);
   revokeConsent = (consentId: string) => this.del<Out<typeof consentRevokedAnswer>>(`/v1/consents/${id(consentId)}`);
+  /** Every consent of the merchant this channel recorded and not yet revoked, revoked at once. */
+  revokeAllConsents = (subject: string) => this.del<Out<typeof consentsRevokedAnswer>>(`/v1/consents${qs({ subject })}`);
   merchantUsage = (q: In<typeof usageQuery>) => this.get<Out<typeof usageAnswer>>(`/v1/merchants/usage${qs(q)}`);
 
   // the regulator

@@ -58,6 +58,32 @@ export function hasValidConsent(ctx: Ctx, bank: string, subject: string, purpose
   return rows.some((c) => consentValid(c, { bank, purpose, model, now: ctx.now() }));
 }
 
+/** DELETE /v1/consents?subject=: the merchant whose consents are all revoked. */
+export const revokeAllQuery = z.object({ subject: z.string().min(1).max(32) }).strict();
+
+/**
+ * Every consent of one merchant that this channel recorded and that is not yet revoked, revoked
+ * in one transaction: each its own ledger entry and its own consent.revoked webhook to its
+ * bank, as a single revocation. A merchant this channel does not hold has nothing to revoke
+ * here (an empty list, as for one without consents: nothing said about other channels).
+ */
+export function revokeAllConsents(ctx: Ctx, channel: Org, subject: string): { subject: string; revoked: string[] } {
+  requireKind(channel, 'channel');
+  if (!isValidUscc(subject)) throw platformError('SUBJECT_INVALID');
+  const revoked: string[] = [];
+  ctx.db.transaction(() => {
+    const rows = stmt(ctx.db, 'SELECT id, bank FROM consents WHERE subject = ? AND channel = ? AND revoked_at IS NULL ORDER BY created_at, id').all(subject, channel.id) as { id: string; bank: string }[];
+    const now = ctx.now().toISOString();
+    for (const c of rows) {
+      stmt(ctx.db, 'UPDATE consents SET revoked_at = ? WHERE id = ?').run(now, c.id);
+      ctx.ledger.append('consent.revoked', channel.id, { consent: c.id });
+      emit(ctx, 'consent.revoked', [c.bank], { consent: c.id });
+      revoked.push(c.id);
+    }
+  })();
+  return { subject, revoked };
+}
+
 export function revokeConsent(ctx: Ctx, channel: Org, id: string) {
   requireKind(channel, 'channel');
   ctx.db.transaction(() => {

@@ -109,5 +109,32 @@ export const sourceAnswer = z.object({
   manifest: z.unknown(),
   source: z.string(),
   report: z.unknown(),
+  findings: z
+    .array(z.object({ rule: z.string(), line: z.number(), column: z.number(), message: z.string(), severity: z.enum(['fail', 'cannot-tell']) }))
+    .describe("the static review's findings with their lines (JavaScript models; formats are reviewed by their structure in the report)"),
+  previous: z
+    .object({ id: z.string(), version: z.string().nullable(), digest: z.string() })
+    .nullable()
+    .describe("the same provider's most recent earlier submission with the same manifest name; null for a first version"),
+  diff: z
+    .discriminatedUnion('status', [
+      z.object({
+        status: z.literal('ok'),
+        added: z.number(),
+        removed: z.number(),
+        hunks: z.array(
+          z.object({
+            oldStart: z.number(),
+            oldLines: z.number(),
+            newStart: z.number(),
+            newLines: z.number(),
+            lines: z.array(z.object({ op: z.enum([' ', '+', '-']), text: z.string(), old: z.number().optional(), new: z.number().optional() })),
+          }),
+        ),
+      }),
+      z.object({ status: z.literal('too_large'), reason: z.string() }),
+    ])
+    .nullable()
+    .describe('the line diff from the previous version to this one (unified hunks, 3 lines of context); too_large when it would cost more than its bound; null without a previous version'),
   createdAt: z.string(),
 });

@@ -54,3 +54,41 @@ export function merchantUsage(ctx: Ctx, channel: Org, q: z.infer<typeof usageQue
   ).all(q.subject, q.subject, q.limit ?? 50) as z.infer<typeof usageAnswer>['items'];
   return { subject: q.subject, items: rows };
 }
+
+// The use of a fintech's models: how many runs each of its models was asked for, by mode
+// (its own backtests and banks' runs alike). Counts and names only: no requester, no
+// merchant, no result, no time.
+export const modelUsageAnswer = z.object({
+  items: z.array(
+    z.object({
+      model: z.string(),
+      name: z.string().nullable(),
+      version: z.string().nullable(),
+      status: z.string(),
+      runs: z.object({ aggregate: z.number(), subjects: z.number(), encrypted: z.number() }).describe('runs requested on the model, by mode, whatever their outcome'),
+    }),
+  ),
+});
+
+/** Each of this fintech's models, newest first, with its runs counted by mode. */
+export function modelUsage(ctx: Ctx, fintech: Org): z.infer<typeof modelUsageAnswer> {
+  requireKind(fintech, 'fintech');
+  type Row = { id: string; name: string | null; version: string | null; status: string; aggregate: number; subjects: number; encrypted: number };
+  const rows = stmt(
+    ctx.db,
+    `SELECT m.id, json_extract(m.manifest, '$.name') AS name, json_extract(m.manifest, '$.version') AS version, m.status,
+       (SELECT count(*) FROM runs r WHERE r.model = m.id AND r.mode = 'aggregate') AS aggregate,
+       (SELECT count(*) FROM runs r WHERE r.model = m.id AND r.mode = 'subjects') AS subjects,
+       (SELECT count(*) FROM runs r WHERE r.model = m.id AND r.mode = 'encrypted') AS encrypted
+     FROM models m WHERE m.provider = ? ORDER BY m.created_at DESC, m.id DESC`,
+  ).all(fintech.id) as Row[];
+  return {
+    items: rows.map((r) => ({
+      model: r.id,
+      name: typeof r.name === 'string' ? r.name : null,
+      version: typeof r.version === 'string' ? r.version : null,
+      status: r.status,
+      runs: { aggregate: r.aggregate, subjects: r.subjects, encrypted: r.encrypted },
+    })),
+  };
+}

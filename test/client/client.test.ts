@@ -44,6 +44,8 @@ describe('DfixClient', () => {
     expect(waitedFor).toBe(agg.availableAt);
     expect(agg.result?.count).toBe(1600);
     expect((await as('fintech').runs()).items.map((r) => r.runId)).toContain(agg.runId);
+    expect((await as('fintech').modelUsage()).items.find((u) => u.model === sub.id)?.runs).toEqual({ aggregate: 1, subjects: 1, encrypted: 0 });
+    expect((await as('channel').revokeAllConsents(m as string)).revoked).toHaveLength(1);
     const cp = await as('bank').checkpoint();
     expect((await as('bank').inclusion(0, cp.size)).path.length).toBeGreaterThan(0);
   });

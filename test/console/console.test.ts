@@ -165,7 +165,7 @@ describe.skipIf(missing !== null)(`web console in Chromium${missing ? ` (skipped
       ids[kind] = (await api('POST', '/v1/orgs', undefined, { name, kind, uscc: strangerUscc(i) })).id;
       keys[kind] = (await api('POST', `/v1/orgs/${ids[kind]}/admit`, regulatorKey)).apiKey;
     }
-    const [m1, m2, stranger] = server.platform.ctx.vault.usccOf(Int32Array.from([11, 222, 444])) as [string, string, string];
+    const [m1, m2, stranger, m3, m4] = server.platform.ctx.vault.usccOf(Int32Array.from([11, 222, 444, 333, 555])) as [string, string, string, string, string];
     const signIn = async (key: string, heading: string) => {
       if (await page.getByRole('button', { name: '退出' }).isVisible()) await page.getByRole('button', { name: '退出' }).click();
       await page.getByLabel('机构 API 密钥').fill(key);
@@ -184,12 +184,40 @@ describe.skipIf(missing !== null)(`web console in Chromium${missing ? ` (skipped
     expect(await submitted.textContent()).toContain('已检测');
     expect(await submitted.textContent()).toContain('source.purity');
     await axeClean('fintech');
+    // and a second version of the same model, one line changed and one added (through the API)
+    const v1Source = fs.readFileSync(path.join(REFERENCE, 'model.js'), 'utf8');
+    const v2Source = v1Source.replace('const BASE = 700;', '// recalibrated on the 2026 dummy data\nconst BASE = 710;');
+    expect(v2Source).not.toBe(v1Source);
+    const v2Manifest = { ...JSON.parse(fs.readFileSync(path.join(REFERENCE, 'manifest.json'), 'utf8')), version: '1.1.0' };
+    expect((await api('POST', '/v1/models', keys.fintech, { manifest: v2Manifest, source: v2Source })).status).toBe('vetted');
 
-    // the regulator reads the source and the vetting report, then approves
+    // the regulator reads the second version's diff against the first, and rejects it
     await signIn(regulatorKey, '监管驾驶舱');
     const review = page.getByRole('region', { name: '模型审查' });
-    await review.getByRole('row', { name: /merchant-scorecard/ }).waitFor();
+    const v2Row = review.getByRole('row', { name: /merchant-scorecard 1\.1\.0/ });
+    await v2Row.waitFor();
+    await v2Row.getByRole('button', { name: '查看源代码 merchant-scorecard 1.1.0' }).click();
+    const diff = review.getByTestId('version-diff');
+    await diff.locator('pre').waitFor();
+    expect(await diff.textContent()).toContain('上一版本 1.0.0');
+    expect(await diff.textContent()).toContain('新增 2 行，删除 1 行');
+    const diffText = (await diff.locator('pre').textContent()) as string;
+    // signs, not colour alone: − for the removed line, + for the added ones (and words for screen readers)
+    expect(diffText).toMatch(/删除 −\s*const BASE = 700;/);
+    expect(diffText).toMatch(/新增 \+\s*const BASE = 710;/);
+    expect(diffText).toMatch(/新增 \+\s*\/\/ recalibrated on the 2026 dummy data/);
+    expect(diffText).toMatch(/^@@ -\d+,\d+ \+\d+,\d+ @@/);
+    expect(await review.getByText('静态审查没有发现问题').count()).toBe(1);
+    await axeClean('regulator diff');
+    await shot('console-regulator-diff');
+    page.once('dialog', (d) => void d.accept('回退到上一版本'));
+    await v2Row.getByRole('button', { name: '驳回' }).click();
+    await v2Row.waitFor({ state: 'detached' });
+
+    // the first version: the source and the vetting report, no previous version; approved
+    await review.getByRole('row', { name: /merchant-scorecard 1\.0\.0/ }).waitFor();
     await review.getByRole('button', { name: '查看源代码' }).click();
+    await review.getByText('该提供方以此名称提交的第一个版本：没有可比较的上一版本').waitFor();
     const source = fs.readFileSync(path.join(REFERENCE, 'model.js'), 'utf8');
     const firstLine = source.split('\n').find((l) => l.trim().length > 10)?.trim() as string;
     await review.locator('pre').waitFor();
@@ -229,9 +257,9 @@ describe.skipIf(missing !== null)(`web console in Chromium${missing ? ` (skipped
     await access.getByRole('button', { name: '授权' }).click();
     await access.getByText('暂无记录').waitFor();
 
-    // the merchant app records two consents and revokes one
+    // the merchant app records four consents and revokes one
     await signIn(keys.channel as string, '商户授权');
-    for (const m of [m1, m2]) {
+    for (const m of [m1, m2, m3, m4]) {
       await page.getByLabel('商户统一社会信用代码').fill(m);
       await page.getByLabel('银行机构编号').fill(ids.bank as string);
       await page.getByRole('button', { name: '记录授权' }).click();
@@ -260,6 +288,20 @@ describe.skipIf(missing !== null)(`web console in Chromium${missing ? ` (skipped
     await myRuns.locator('[data-outcome]').first().waitFor();
     expect(await myRuns.locator('[data-outcome]').first().getAttribute('data-outcome')).toBe('verified');
     expect(await myRuns.locator('[data-outcome]').first().textContent()).toContain('已验证');
+
+    // the bank uploads a CSV of three consented merchants (and one malformed code, refused in the page)
+    const csv = `名称,uscc\n商户一,${m1}\n商户三,"${m3}"\n商户四,${m4.toLowerCase()}\n坏行,NOT-A-CODE\n`;
+    await page.setInputFiles('#score-csv', { name: 'merchants.csv', mimeType: 'text/csv', buffer: Buffer.from(csv, 'utf8') });
+    const read = page.getByTestId('csv-read');
+    await read.getByText('从 merchants.csv 读取 3 个代码').waitFor();
+    expect(await read.textContent()).toContain('跳过 1 个格式无效的代码：NOT-A-CODE');
+    expect((await page.getByLabel('商户统一社会信用代码（每行一个）').inputValue()).split('\n')).toEqual([m1, m3, m4]);
+    await page.getByRole('button', { name: '评分', exact: true }).click();
+    const scoredCsv = page.getByTestId('scored');
+    await scoredCsv.getByRole('row', { name: new RegExp(m4) }).waitFor({ timeout: 60_000 });
+    for (const m of [m1, m3, m4]) await scoredCsv.getByRole('row', { name: new RegExp(m) }).waitFor();
+    expect(await scoredCsv.getByRole('row').count()).toBe(4); // the header and the three merchants
+    expect(await scoredCsv.textContent()).toContain('：0');
     await axeClean('bank');
     await shot('console-bank');
 
@@ -271,6 +313,45 @@ describe.skipIf(missing !== null)(`web console in Chromium${missing ? ` (skipped
     await usage.getByRole('row', { name: /金鸡湖银行.*merchant-scorecard.*subjects/ }).waitFor();
     expect(await usage.getByRole('row').count()).toBe(2); // the header and the bank's one fresh score
     await axeClean('channel usage');
+
+    // the merchant withdraws from everything: both of m1's consents revoked at once, after a confirm
+    expect((await api('POST', '/v1/consents', keys.channel, { subject: m1, bank: ids.bank, purpose: 'account-monitoring', expiresAt: '2099-01-01T00:00:00Z' })).id).toMatch(/^cns_/);
+    const consents = page.getByRole('region', { name: '商户授权记录' });
+    await consents.getByRole('button', { name: '刷新' }).click();
+    await consents.getByRole('row', { name: /account-monitoring/ }).waitFor();
+    const ledgerBefore = server.platform.ctx.ledger.size();
+    let confirmed = '';
+    page.once('dialog', (d) => {
+      confirmed = d.message();
+      void d.accept();
+    });
+    await consents.getByLabel('要撤销全部授权的商户代码').fill(m1);
+    await consents.getByRole('button', { name: '全部撤销' }).click();
+    await consents.getByText(`已撤销商户 ${m1} 的 2 项授权`).waitFor();
+    expect(confirmed).toContain(m1);
+    await consents.getByRole('row', { name: /account-monitoring.*已撤销/ }).waitFor();
+    expect(await consents.getByRole('row', { name: new RegExp(`${m1}.*有效`) }).count()).toBe(0);
+    expect(await consents.getByRole('row', { name: new RegExp(`${m3}.*有效`) }).count()).toBe(1);
+    const revokedEntries = server.platform.ctx.ledger.entries(ledgerBefore, server.platform.ctx.ledger.size()).map((e) => e.entry.type);
+    expect(revokedEntries.filter((x) => x === 'consent.revoked')).toHaveLength(2);
+    await axeClean('channel revoke all');
+
+    // the fintech sees its privacy budget left and the runs on its models, by mode
+    await signIn(keys.fintech as string, '模型工作台');
+    const use = page.getByRole('region', { name: '预算与模型使用' });
+    const [line] = (await api('GET', '/v1/budget', keys.fintech)) as { lineage: string; remainingMicros: number; limitMicros: number }[];
+    expect(line!.remainingMicros).toBeLessThan(line!.limitMicros); // the backtest spent some
+    const budgetRow = use.getByRole('table', { name: '剩余隐私预算' }).getByRole('row', { name: new RegExp(line!.lineage) });
+    await budgetRow.waitFor();
+    const left = Number(((await budgetRow.locator('strong').textContent()) as string).replace(/[^\d.]/g, ''));
+    expect(left).toBeCloseTo(line!.remainingMicros / 1e6, 6);
+    const runsTable = use.getByRole('table', { name: '我的模型的运行次数（按模式）' });
+    // the approved first version: one backtest, the bank's two subjects runs (pasted, then the CSV)
+    await runsTable.getByRole('row', { name: /merchant-scorecard 1\.0\.0\s*已批准\s*1\s*2\s*0/ }).waitFor();
+    await runsTable.getByRole('row', { name: /merchant-scorecard 1\.1\.0\s*已驳回\s*0\s*0\s*0/ }).waitFor();
+    expect(await use.textContent()).not.toContain(m1); // nothing about merchants
+    await axeClean('fintech usage');
+    await shot('console-fintech-usage');
 
     // the regulator suspends the bank and reinstates it, each with a reason (a prompt)
     await signIn(regulatorKey, '监管驾驶舱');

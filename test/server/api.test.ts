@@ -158,7 +158,7 @@ describe('every route of API.md', () => {
     const routes = [
       'post /v1/orgs', 'post /v1/orgs/{id}/admit', 'post /v1/orgs/{id}/suspend', 'get /v1/datasets', 'get /v1/datasets/{id}/fields', 'get /v1/datasets/{id}/dummy',
       'post /v1/models', 'get /v1/models/{id}', 'post /v1/models/{id}/approve', 'post /v1/models/{id}/reject', 'post /v1/models/{id}/revoke', 'get /v1/catalog',
-      'post /v1/models/{id}/access', 'post /v1/access/{id}/grant', 'post /v1/access/{id}/deny', 'post /v1/consents', 'delete /v1/consents/{id}', 'post /v1/runs',
+      'post /v1/models/{id}/access', 'post /v1/access/{id}/grant', 'post /v1/access/{id}/deny', 'post /v1/consents', 'delete /v1/consents/{id}', 'delete /v1/consents', 'get /v1/models/usage', 'post /v1/runs',
       'get /v1/runs/{id}', 'get /v1/budget', 'get /v1/ledger/checkpoint', 'get /v1/ledger/entries', 'get /v1/ledger/proofs/inclusion', 'get /v1/ledger/proofs/consistency',
       'get /v1/regulator/overview', 'get /v1/regulator/ledger', 'get /v1/regulator/encrypted', 'get /v1/merchants/usage', 'get /healthz', 'get /v1/api-keys', 'post /v1/api-keys/rotate', 'post /v1/orgs/{id}/api-keys/rotate',
       'post /v1/orgs/{id}/api-keys/reissue', 'post /v1/webhooks', 'get /v1/webhooks', 'delete /v1/webhooks/{id}', 'get /v1/webhooks/deliveries',
@@ -192,6 +192,8 @@ describe('authorisation matrix', () => {
     ['POST', '/v1/access/acc_x/deny', { reason: 'r' }, ['fintech']],
     ['POST', '/v1/consents', { subject: '91350100M000100Y43', bank: 'org_x', purpose: 'credit-assessment', expiresAt: '2099-01-01T00:00:00Z' }, ['channel']],
     ['DELETE', '/v1/consents/cns_x', undefined, ['channel']],
+    ['DELETE', '/v1/consents?subject=91350100M000100Y43', undefined, ['channel']],
+    ['GET', '/v1/models/usage', undefined, ['fintech']],
     ['GET', '/v1/runs/run_x', undefined, ['fintech', 'bank', 'channel', 'regulator']],
     ['GET', '/v1/budget', undefined, ['fintech', 'bank', 'channel', 'regulator']],
     ['GET', '/v1/ledger/checkpoint', undefined, ['fintech', 'bank', 'channel', 'regulator']],

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import fs from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -123,6 +124,8 @@ afterAll(async () => {
 // One state built in beforeAll and read in this order: the runs listing expects the real run
 // still before its availability time (so soon after setup), and the review rejects the pending
 // application the lists show. The order is declared (kept under --sequence.shuffle).
+const snapshotConsents = () => platform.ctx.db.prepare('SELECT id, revoked_at FROM consents ORDER BY id').all();
+
 describe('lists over HTTP', { shuffle: false }, () => {
   describe('GET /v1/runs', () => {
     it('pages without duplicates or gaps, newest first, in a stable order', async () => {
@@ -266,6 +269,62 @@ describe('lists over HTTP', { shuffle: false }, () => {
     });
   });
 
+  describe('revoke all', () => {
+    it('DELETE /v1/consents?subject=: every consent of the merchant this channel recorded, each with its ledger entry and webhook', async () => {
+      // a second consent of merchant 0, to bank B, and bank A's endpoint for consent.revoked (written
+      // directly: its URL is never called here)
+      const extra = (await call('POST', '/v1/consents', 'channelA', { subject: ids.subject0, bank: ids.bankB, purpose: 'credit-assessment', expiresAt: FUTURE })).json.id;
+      const db = platform.ctx.db;
+      db.prepare("INSERT INTO webhooks (id, org, url, events, secret, created_at) VALUES ('whk_revokeall', ?, 'https://example.org/h', '[\"consent.revoked\"]', 's', ?)").run(ids.bankA, new Date().toISOString());
+      await settleBackground(platform.ctx);
+      const size = platform.ctx.ledger.size();
+      const before = snapshotConsents();
+      // refused: another channel's merchant has nothing to revoke there; a malformed code; a bank
+      expect((await call('DELETE', `/v1/consents?subject=${ids.subject0}`, 'channelB')).json).toEqual({ subject: ids.subject0, revoked: [] });
+      expect((await call('DELETE', '/v1/consents?subject=NOT-A-CODE', 'channelA')).json.code).toBe('SUBJECT_INVALID');
+      expect((await call('DELETE', '/v1/consents', 'channelA')).status).toBe(400);
+      expect((await call('DELETE', `/v1/consents?subject=${ids.subject0}`, 'bankA')).json.code).toBe('ROLE_FORBIDDEN');
+      expect(snapshotConsents()).toEqual(before);
+      expect(platform.ctx.ledger.size()).toBe(size);
+
+      const r = await call('DELETE', `/v1/consents?subject=${ids.subject0}`, 'channelA');
+      expect(r.status).toBe(200);
+      expect(r.json.subject).toBe(ids.subject0);
+      expect([...r.json.revoked].sort()).toEqual([ids.consent0, extra].sort());
+      const mine = (await call('GET', `/v1/consents?subject=${ids.subject0}`, 'channelA')).json.items;
+      expect(mine.map((c: any) => c.status)).toEqual(['revoked', 'revoked']);
+      // the other merchants' consents are untouched
+      expect((await call('GET', '/v1/consents', 'channelA')).json.items.filter((c: any) => c.status === 'active').map((c: any) => c.id)).toEqual([ids.consent1]);
+      const entries = platform.ctx.ledger.entries(size, platform.ctx.ledger.size()).map((e) => e.entry);
+      expect(entries.map((e) => [e.type, e.actor])).toEqual([
+        ['consent.revoked', ids.channelA],
+        ['consent.revoked', ids.channelA],
+      ]);
+      expect(entries.map((e) => (e as unknown as { consent: string }).consent).sort()).toEqual([ids.consent0, extra].sort());
+      // one webhook per consent, to the bank each authorised: bank A's endpoint hears of its own only
+      const hooks = db.prepare("SELECT payload FROM webhook_deliveries WHERE endpoint = 'whk_revokeall'").pluck().all() as string[];
+      expect(hooks.map((p) => JSON.parse(p).data)).toEqual([{ consent: ids.consent0 }]);
+      // again: nothing left to revoke
+      expect((await call('DELETE', `/v1/consents?subject=${ids.subject0}`, 'channelA')).json.revoked).toEqual([]);
+    });
+  });
+
+  describe('model usage', () => {
+    it("GET /v1/models/usage: a fintech's models with their runs by mode, counts and names only; others 403", async () => {
+      const r = await call('GET', '/v1/models/usage', 'fintechA');
+      expect(r.status).toBe(200);
+      // 350 subjects runs of two banks and three aggregate runs of fintech A (one not yet available) on the approved model
+      expect(r.json.items).toEqual([
+        { model: ids.vetted, name: 'merchant-scorecard', version: '1.0.0', status: 'vetted', runs: { aggregate: 0, subjects: 0, encrypted: 0 } },
+        { model: ids.model, name: 'merchant-scorecard', version: '1.0.0', status: 'approved', runs: { aggregate: 3, subjects: 350, encrypted: 0 } },
+      ]);
+      expect(JSON.stringify(r.json)).not.toContain(ids.bankA);
+      expect((await call('GET', '/v1/models/usage', 'fintechB')).json).toEqual({ items: [] });
+      for (const who of ['bankA', 'channelA', 'regulator'] as const) expect((await call('GET', '/v1/models/usage', who)).status).toBe(403);
+      expect((await call('GET', '/v1/models/usage')).status).toBe(401);
+    });
+  });
+
   describe('review', () => {
     it('GET /v1/models/:id/source: the regulator and the provider, nobody else', async () => {
       const s = await call('GET', `/v1/models/${ids.vetted}/source`, 'regulator');
@@ -275,6 +334,62 @@ describe('lists over HTTP', { shuffle: false }, () => {
       expect((await call('GET', `/v1/models/${ids.vetted}/source`, 'fintechA')).status).toBe(200);
       expect((await call('GET', `/v1/models/${ids.model}/source`, 'fintechB')).json.code).toBe('MODEL_UNKNOWN');
       expect((await call('GET', `/v1/models/${ids.model}/source`, 'bankA')).json.code).toBe('MODEL_UNKNOWN');
+    });
+
+    it('GET /v1/models/:id/source: the previous version of the same name by the same provider, the line diff, findings by line', async () => {
+      const first = (await call('GET', `/v1/models/${ids.model}/source`, 'regulator')).json;
+      expect(first.previous).toBeNull();
+      expect(first.diff).toBeNull();
+      expect(first.findings).toEqual([]);
+      const second = (await call('GET', `/v1/models/${ids.vetted}/source`, 'regulator')).json;
+      expect(second.previous).toEqual({ id: ids.model, version: '1.0.0', digest: first.digest });
+      expect(second.diff).toEqual({ status: 'ok', added: 0, removed: 0, hunks: [] });
+
+      // a third version with a line the pure-module discipline refuses, and one line changed
+      const pkg = readPackage(REFERENCE);
+      const lines = pkg.source.split('\n');
+      const at = lines.findIndex((l) => l.startsWith('const BASE'));
+      const source = [...lines.slice(0, at), 'const BASE = 710;', 'let leak = 0;', ...lines.slice(at + 1)].join('\n');
+      const manifest = { ...(pkg.manifestJson as object), version: '1.1.0' };
+      const third = (await call('POST', '/v1/models', 'fintechA', { manifest, source })).json.id;
+      // another provider's model of the same name is not a previous version of fintechA's
+      const other = (await call('POST', '/v1/models', 'fintechB', { manifest: pkg.manifestJson, source: pkg.source })).json.id;
+      expect((await call('GET', `/v1/models/${other}/source`, 'regulator')).json.previous).toBeNull();
+
+      const s = (await call('GET', `/v1/models/${third}/source`, 'fintechA')).json;
+      expect(s.previous).toEqual({ id: ids.vetted, version: '1.0.0', digest: second.digest });
+      expect(s.diff).toMatchObject({ status: 'ok', added: 2, removed: 1 });
+      const changed = s.diff.hunks.flatMap((h: any) => h.lines).filter((l: any) => l.op !== ' ');
+      expect(changed).toEqual([
+        { op: '-', text: lines[at], old: at + 1 },
+        { op: '+', text: 'const BASE = 710;', new: at + 1 },
+        { op: '+', text: 'let leak = 0;', new: at + 2 },
+      ]);
+      // the finding sits on the line the diff shows added
+      expect(s.findings).toEqual([expect.objectContaining({ rule: 'R2', line: at + 2, severity: 'fail' })]);
+      expect(s.report.passed).toBe(false);
+    });
+
+    it('GET /v1/models/:id/source: a format model keeps its structure in the report, and has no source findings', async () => {
+      const pkg = readPackage(path.resolve('models/examples/xgboost-credit'));
+      const id = (await call('POST', '/v1/models', 'fintechB', { manifest: pkg.manifestJson, source: pkg.source })).json.id;
+      const s = (await call('GET', `/v1/models/${id}/source`, 'fintechB')).json;
+      expect(s.report.structure).toBeDefined();
+      expect(s.findings).toEqual([]);
+      expect(s.previous).toBeNull();
+    });
+
+    it('GET /v1/models/:id/source: versions too different for the diff bound are said to be, at once', async () => {
+      // two sources near the 256 KiB cap with no line in common (rows written directly: vetting is not the point)
+      const big = (tag: string) => Array.from({ length: 9_000 }, (_, i) => `const ${tag}${i} = ${i}; // pad`).join('\n');
+      const put = platform.ctx.db.prepare("INSERT INTO models (id, provider, digest, manifest, source, status, report, created_at) VALUES (?, ?, ?, ?, ?, 'vetting_failed', '{\"passed\":false,\"checks\":[]}', ?)");
+      put.run('mdl_big_one', ids.fintechB, 'sha256:01', JSON.stringify({ name: 'big-model', version: '1' }), big('a'), '2026-03-01T00:00:00.000Z');
+      put.run('mdl_big_two', ids.fintechB, 'sha256:02', JSON.stringify({ name: 'big-model', version: '2' }), big('b'), '2026-03-02T00:00:00.000Z');
+      expect(big('b').length).toBeLessThan(256 * 1024);
+      const s = (await call('GET', '/v1/models/mdl_big_two/source', 'regulator')).json;
+      expect(s.previous).toEqual({ id: 'mdl_big_one', version: '1', digest: 'sha256:01' });
+      expect(s.diff).toEqual({ status: 'too_large', reason: expect.any(String) });
+      expect(s.source).toBe(big('b'));
     });
 
     it('rejects a pending application and reinstates a suspended organisation, in the ledger', async () => {

@@ -113,6 +113,9 @@ describe('answers and their schemas', () => {
     const model = sub.json.id as string;
     expect((await call('GET', `/v1/models/${model}`, 'fintech')).json.report.checks.length).toBeGreaterThan(0);
     expect((await call('GET', `/v1/models/${model}/source`, 'regulator')).status).toBe(200);
+    // a second version: the source answer with its previous version, line diff and findings
+    const v2 = await call('POST', '/v1/models', 'fintech', { manifest: { ...(pkg.manifestJson as object), version: '1.0.1' }, source: `${pkg.source}\nlet tour = 1;\n` });
+    expect((await call('GET', `/v1/models/${v2.json.id}/source`, 'regulator')).json).toMatchObject({ previous: { id: model }, diff: { status: 'ok', added: 2 }, findings: [expect.objectContaining({ rule: 'R2' })] });
     expect((await call('POST', `/v1/models/${model}/approve`, 'regulator', {})).status).toBe(200);
     expect((await call('GET', `/v1/models/${model}`, 'bank')).json.disclosure).toBeDefined();
     expect((await call('GET', '/v1/catalog', 'bank')).json).toHaveLength(1);
@@ -133,6 +136,9 @@ describe('answers and their schemas', () => {
     expect(done.json.result.segments.rows.length).toBeGreaterThan(0);
     expect((await call('GET', `/v1/merchants/usage?subject=${m0}`, 'channel')).json.items.length).toBeGreaterThan(0);
     expect((await call('DELETE', `/v1/consents/${consent.json.id}`, 'channel')).status).toBe(200);
+    const again = await call('POST', '/v1/consents', 'channel', { subject: m0, bank: w.ids.bank, purpose: 'credit-assessment', expiresAt: '2099-01-01T00:00:00Z' });
+    expect((await call('DELETE', `/v1/consents?subject=${m0}`, 'channel')).json.revoked).toEqual([again.json.id]);
+    expect((await call('GET', '/v1/models/usage', 'fintech')).json.items.find((i: { model: string }) => i.model === model).runs).toEqual({ aggregate: 1, subjects: 1, encrypted: 0 });
     const size = (await call('GET', '/v1/ledger/checkpoint', 'bank')).json.size as number;
     expect((await call('GET', `/v1/ledger/proofs/inclusion?index=0&size=${size}`, 'bank')).status).toBe(200);
     expect((await call('GET', `/v1/ledger/proofs/consistency?from=1&to=${size}`, 'bank')).status).toBe(200);

@@ -1,7 +1,9 @@
-// 银行: the catalog (request access), its access requests, and scoring pasted merchant codes
-// (only merchants who authorised the bank are scored; the rest are a count).
+// 银行: the catalog (request access), its access requests, and scoring merchant codes, pasted
+// or read from an uploaded CSV file (only merchants who authorised the bank are scored; the
+// rest are a count).
 import { useState } from 'preact/hooks';
 import { ApiError, get, post, runAndWait, type Page } from '../api';
+import { codesFromCsv } from '../csv-codes';
 import { useT } from '../i18n';
 import { ErrorNote, MyRuns, Section, Status, Table, useLoad, when } from '../ui';
 
@@ -38,6 +40,7 @@ export function BankPage() {
   const keys = useLoad(() => get<Page<KeyRow>>('/v1/keys?limit=200'));
   const [error, setError] = useState<string | null>(null);
   const [codes, setCodes] = useState('');
+  const [csv, setCsv] = useState<{ file: string; n: number; invalid: string[] } | null>(null);
   const [pick, setPick] = useState('');
   const [scored, setScored] = useState<{ results: Scored[]; notScored: number } | null>(null);
   const granted = (access.data?.items ?? []).filter((a) => a.status === 'granted');
@@ -104,6 +107,26 @@ export function BankPage() {
           </select>
           <label for="score-codes">{t('bank.codes')}</label>
           <textarea id="score-codes" rows={5} value={codes} onInput={(e) => setCodes((e.target as HTMLTextAreaElement).value)} spellcheck={false} />
+          <label for="score-csv">{t('bank.csv')}</label>
+          <input
+            id="score-csv"
+            type="file"
+            accept=".csv,text/csv,text/plain"
+            onChange={async (e) => {
+              const file = (e.target as HTMLInputElement).files?.[0];
+              if (!file) return;
+              // read and checked here: only well-formed codes reach the list, and the run
+              const read = codesFromCsv(await file.text());
+              setCsv({ file: file.name, n: read.codes.length, invalid: read.invalid });
+              setCodes(read.codes.join('\n'));
+            }}
+          />
+          {csv && (
+            <div role="status" data-testid="csv-read">
+              <p>{csv.n === 0 ? t('bank.csvEmpty') : t('bank.csvRead', { file: csv.file, n: csv.n })}</p>
+              {csv.invalid.length > 0 && <p class="error">{t('bank.csvInvalid', { n: csv.invalid.length, codes: csv.invalid.slice(0, 10).join(', ') + (csv.invalid.length > 10 ? ' …' : '') })}</p>}
+            </div>
+          )}
           <div>
             <button class="primary" disabled={granted.length === 0 || codes.trim() === ''} onClick={score}>
               {t('bank.submit')}
@@ -111,7 +134,7 @@ export function BankPage() {
           </div>
         </div>
         {scored && (
-          <div role="status">
+          <div role="status" data-testid="scored">
             <Table
               caption={t('bank.score')}
               rows={scored.results}

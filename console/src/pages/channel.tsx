@@ -70,6 +70,42 @@ function Usage() {
   );
 }
 
+/** Revoke every consent of one merchant at once (DELETE /v1/consents?subject=), after a confirm. */
+function RevokeAll({ onDone }: { onDone: () => void }) {
+  const t = useT();
+  const [subject, setSubject] = useState('');
+  const [done, setDone] = useState<{ subject: string; n: number } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <div class="revoke-all">
+      <h3>{t('ch.revokeAll')}</h3>
+      <form
+        class="form-row"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          const code = subject.trim().toUpperCase();
+          setError(null);
+          setDone(null);
+          if (!window.confirm(t('ch.revokeAllConfirm', { subject: code }))) return;
+          try {
+            const r = await del<{ subject: string; revoked: string[] }>(`/v1/consents${qs({ subject: code })}`);
+            setDone({ subject: r.subject, n: r.revoked.length });
+          } catch (err) {
+            setError(err instanceof ApiError ? err.code : String(err));
+          }
+          onDone();
+        }}
+      >
+        <label for="ra-subject">{t('ch.revokeAllSubject')}</label>
+        <input id="ra-subject" required value={subject} onInput={(e) => setSubject((e.target as HTMLInputElement).value)} />
+        <button type="submit">{t('ch.revokeAllSubmit')}</button>
+      </form>
+      <ErrorNote code={error} />
+      {done && <p role="status">{t('ch.revokeAllDone', { subject: done.subject, n: done.n })}</p>}
+    </div>
+  );
+}
+
 export function ChannelPage() {
   const t = useT();
   const list = usePaged<ConsentRow>('/v1/consents?limit=50');
@@ -138,6 +174,7 @@ export function ChannelPage() {
           ]}
         />
         <More paged={list} />
+        <RevokeAll onDone={list.reload} />
       </Section>
       <Usage />
     </>

@@ -1,5 +1,6 @@
-// 模型工作台: the fintech's models and vetting reports, access requests to decide, and a
-// backtest on the real data with its chart (bad rate and merchants per score band).
+// 模型工作台: the fintech's models and vetting reports, access requests to decide, a
+// backtest on the real data with its chart (bad rate and merchants per score band), and its
+// privacy budget left with the runs on its models by mode (counts only).
 import { useState } from 'preact/hooks';
 import { ApiError, get, post, runAndWait, type Page } from '../api';
 import { Chart } from '../chart';
@@ -99,6 +100,57 @@ function Backtest({ models }: { models: ModelRow[] }) {
   );
 }
 
+interface BudgetLine {
+  lineage: string;
+  spentMicros: number;
+  limitMicros: number;
+  remainingMicros: number;
+}
+interface ModelUse {
+  model: string;
+  name: string | null;
+  version: string | null;
+  status: string;
+  runs: { aggregate: number; subjects: number; encrypted: number };
+}
+
+const epsilon = (micros: number) => (micros / 1e6).toLocaleString(undefined, { maximumFractionDigits: 6 });
+
+/** GET /v1/budget and GET /v1/models/usage: what is left to spend, and how much its models ran. */
+function Usage({ version }: { version: number }) {
+  const t = useT();
+  const budget = useLoad(() => get<BudgetLine[]>('/v1/budget'), [version]);
+  const usage = useLoad(() => get<{ items: ModelUse[] }>('/v1/models/usage'), [version]);
+  return (
+    <>
+      <ErrorNote code={budget.error ?? usage.error} />
+      <Table
+        caption={t('fin.budgetLeft')}
+        rows={budget.data}
+        rowKey={(r) => r.lineage}
+        cols={[
+          { head: t('fin.lineage'), cell: (r) => r.lineage },
+          { head: t('fin.remaining'), cell: (r) => <strong>{epsilon(r.remainingMicros)}</strong> },
+          { head: t('fin.spent'), cell: (r) => epsilon(r.spentMicros) },
+          { head: t('fin.limit'), cell: (r) => epsilon(r.limitMicros) },
+        ]}
+      />
+      <Table
+        caption={t('fin.modelUsage')}
+        rows={usage.data?.items}
+        rowKey={(r) => r.model}
+        cols={[
+          { head: t('common.model'), cell: (r) => `${r.name ?? r.model} ${r.version ?? ''}` },
+          { head: t('common.status'), cell: (r) => <Status value={r.status} /> },
+          { head: 'aggregate', cell: (r) => r.runs.aggregate },
+          { head: 'subjects', cell: (r) => r.runs.subjects },
+          { head: 'encrypted', cell: (r) => r.runs.encrypted },
+        ]}
+      />
+    </>
+  );
+}
+
 interface Submitted {
   id: string;
   status: string;
@@ -165,6 +217,7 @@ export function FintechPage() {
   const models = useLoad(() => get<Page<ModelRow>>('/v1/models?limit=200'));
   const access = useLoad(() => get<Page<AccessRow>>('/v1/access?status=requested&limit=200'));
   const [report, setReport] = useState<{ id: string; report: Report } | null>(null);
+  const [usageVersion, setUsageVersion] = useState(0);
   const [error, setError] = useState<string | null>(null);
   const act = async (fn: () => Promise<unknown>) => {
     setError(null);
@@ -235,6 +288,9 @@ export function FintechPage() {
             },
           ]}
         />
+      </Section>
+      <Section title={t('fin.usageTitle')} id="usage" actions={<button onClick={() => setUsageVersion((v) => v + 1)}>{t('common.refresh')}</button>}>
+        <Usage version={usageVersion} />
       </Section>
       <Section title={t('fin.backtest')} id="backtest">
         {models.data ? <Backtest models={models.data.items} /> : <p class="muted">{t('common.loading')}</p>}

@@ -5,6 +5,7 @@ import { useState } from 'preact/hooks';
 import { get, post, qs, type Page } from '../api';
 import { Chart } from '../chart';
 import { useT } from '../i18n';
+import { SourceLines, VersionDiff, type SourceAnswer } from '../source-view';
 import { Checks, ErrorNote, More, Section, Status, Table, useLoad, usePaged, when, type Report } from '../ui';
 import { BudgetChart, EncryptedPanel, LedgerPanel } from './oversight';
 
@@ -25,11 +26,6 @@ interface ModelRow {
   status: string;
   approval: { stage: 'evaluation' | 'production' | null; expiresAt: string } | null;
   createdAt: string;
-}
-interface Source {
-  id: string;
-  source: string;
-  report: Report;
 }
 interface Overview {
   runs: Record<string, number>;
@@ -203,7 +199,7 @@ function Review({ version, changed }: Shared) {
     const [vetted, approved] = await Promise.all([get<Page<ModelRow>>('/v1/models?status=vetted&limit=200'), get<Page<ModelRow>>('/v1/models?status=approved&limit=200')]);
     return { items: [...vetted.items, ...approved.items.filter((m) => m.approval?.stage === 'evaluation')] };
   }, [version]);
-  const [open, setOpen] = useState<Source | null>(null);
+  const [open, setOpen] = useState<SourceAnswer | null>(null);
   const [error, setError] = useState<string | null>(null);
   const act = async (fn: () => Promise<unknown>) => {
     setError(null);
@@ -233,10 +229,11 @@ function Review({ version, changed }: Shared) {
             cell: (r) => (
               <span class="actions">
                 <button
+                  aria-label={`${t('reg.source')} ${r.name ?? r.id} ${r.version ?? ''}`}
                   onClick={async () => {
                     setError(null);
                     try {
-                      setOpen(await get<Source>(`/v1/models/${r.id}/source`));
+                      setOpen(await get<SourceAnswer>(`/v1/models/${r.id}/source`));
                     } catch (e) {
                       setError((e as { code?: string }).code ?? String(e));
                     }
@@ -269,10 +266,9 @@ function Review({ version, changed }: Shared) {
             {t('reg.sourceTitle')}: <code>{open.id}</code>
           </h3>
           <h4>{t('reg.checks')}</h4>
-          <Checks report={open.report} />
-          <pre tabIndex={0} aria-label={t('reg.sourceTitle')}>
-            <code>{open.source}</code>
-          </pre>
+          <Checks report={open.report as Report} />
+          <VersionDiff answer={open} />
+          <SourceLines answer={open} />
           <button onClick={() => setOpen(null)}>{t('common.close')}</button>
         </div>
       )}

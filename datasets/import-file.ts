@@ -169,8 +169,9 @@ function jsonTable(text: string, source: string): ImportTable {
   const columns = Object.keys(first.value.object);
   const known = new Set(columns);
   const row = (r: { line: number; object: Record<string, unknown> }): ImportRow => {
-    for (const k of Object.keys(r.object)) {
-      if (!known.has(k)) throw new ImportError('DATASET_IMPORT_UNKNOWN_COLUMN', [{ source, line: r.line, column: k.slice(0, 64), rule: 'unknown-column' }], 1, { detail: source });
+    for (const [i, k] of Object.keys(r.object).entries()) {
+      // by its position among the row's keys, never its text (see datasets/import.ts)
+      if (!known.has(k)) throw new ImportError('DATASET_IMPORT_UNKNOWN_COLUMN', [{ source, line: r.line, column: `#${i + 1}`, rule: 'unknown-column' }], 1, { detail: source });
     }
     return { line: r.line, cells: columns.map((c) => (Object.hasOwn(r.object, c) ? jsonCell(r.object[c]) : null)) };
   };

@@ -70,8 +70,10 @@ export function loadSource(sf: SourceFile, maxBytes = DEFAULT_MAX_IMPORT_BYTES, 
   const expected = new Set(['uscc', ...fields.map((f) => f.name)]);
   const header = new ProblemList();
   const seen = new Set<string>();
-  for (const c of table.columns) {
-    if (!expected.has(c)) header.add({ source, line: table.headerLine, column: c.slice(0, 64), rule: 'unknown-column' });
+  for (const [i, c] of table.columns.entries()) {
+    // an unknown column is named by its position, never by its text: a file exported without
+    // its header row would otherwise put a merchant's values in the report
+    if (!expected.has(c)) header.add({ source, line: table.headerLine, column: `#${i + 1}`, rule: 'unknown-column' });
     else if (seen.has(c)) header.add({ source, line: table.headerLine, column: c, rule: 'repeated-column' });
     seen.add(c);
   }

@@ -39,6 +39,20 @@ for (const [a, p] of [
   ['ff00::', 8],
 ] as const)
   NEVER.addSubnet(a, p, 'ipv6');
+// IPv6: only global unicast (2000::/3) at all, and within it not the transition forms that
+// embed an IPv4 address a gateway would reach (6to4, Teredo) nor documentation and ORCHID
+// ranges. Everything outside 2000::/3 (IPv4-compatible ::a.b.c.d, IPv4-translated
+// ::ffff:0:a.b.c.d, NAT64 64:ff9b::/96 and 64:ff9b:1::/48, site-local fec0::/10, ULA, link-
+// local, multicast) is refused (test/attacks/webhook-address-ranges.test.ts).
+const GLOBAL6 = new net.BlockList();
+GLOBAL6.addSubnet('2000::', 3, 'ipv6');
+for (const [a, p] of [
+  ['2001::', 32],
+  ['2001:10::', 28],
+  ['2001:20::', 28],
+  ['2002::', 16],
+] as const)
+  NEVER.addSubnet(a, p, 'ipv6');
 const LOOPBACK = new net.BlockList();
 LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
 LOOPBACK.addAddress('::1', 'ipv6');
@@ -55,6 +69,7 @@ export function addressAllowed(address: string, allowLoopback: boolean): boolean
     family = 'ipv4';
   }
   if (LOOPBACK.check(a, family)) return allowLoopback;
+  if (family === 'ipv6' && !GLOBAL6.check(a, 'ipv6')) return false;
   return !NEVER.check(a, family);
 }
 

@@ -31,6 +31,8 @@ export interface DispatcherOptions {
 export const DEFAULT_RETRY_DELAYS_MS = Object.freeze([5_000, 30_000, 180_000, 1_080_000, 6_480_000, 38_880_000]);
 /** Deliveries sent per turn of the loop (concurrently; one slow endpoint does not hold the others). */
 const BATCH = 32;
+/** At most this many of one organisation's deliveries in one batch. */
+const PER_ORG = 4;
 
 interface Due {
   id: string;
@@ -113,11 +115,17 @@ export class WebhookDispatcher {
     let total = 0;
     for (;;) {
       const now = this.ctx.now().toISOString();
+      // fair across organisations: at most PER_ORG of one organisation's deliveries in a
+      // batch, taken round-robin, so endpoints that hang delay their own organisation's
+      // deliveries, not everyone's behind them (test/attacks/webhook-head-of-line.test.ts)
       const due = stmt(
         this.ctx.db,
-        `SELECT d.id, d.endpoint, d.payload, d.attempts, w.url, w.secret, w.deleted_at FROM webhook_deliveries d JOIN webhooks w ON w.id = d.endpoint
-         JOIN orgs o ON o.id = w.org
-         WHERE d.status = 'pending' AND d.due_at <= ? AND o.status = 'admitted' ORDER BY d.due_at, d.id LIMIT ${BATCH}`,
+        `SELECT id, endpoint, payload, attempts, url, secret, deleted_at FROM (
+           SELECT d.id, d.endpoint, d.payload, d.attempts, d.due_at, w.url, w.secret, w.deleted_at,
+                  row_number() OVER (PARTITION BY w.org ORDER BY d.due_at, d.id) AS rn
+           FROM webhook_deliveries d JOIN webhooks w ON w.id = d.endpoint JOIN orgs o ON o.id = w.org
+           WHERE d.status = 'pending' AND d.due_at <= ? AND o.status = 'admitted')
+         WHERE rn <= ${PER_ORG} ORDER BY rn, due_at, id LIMIT ${BATCH}`,
       ).all(now) as Due[];
       if (due.length === 0) return total;
       await Promise.all(due.map((d) => this.attempt(d)));
@@ -184,7 +192,10 @@ export class WebhookDispatcher {
         end({ status: null, error: 'timeout' });
         req.destroy();
       }, this.timeoutMs);
-      req.on('error', (e: NodeJS.ErrnoException) => end({ status: null, error: e.code === 'EADDRREFUSED' ? 'address-refused' : 'connection' }));
+      // a name that resolves to an address the rules refuse is recorded like one that does not
+      // resolve or does not answer: otherwise the records would map the platform's own DNS
+      // (which internal names exist) for any organisation (test/attacks/webhook-dns-oracle.test.ts)
+      req.on('error', () => end({ status: null, error: 'connection' }));
       req.end(body);
     });
   }

@@ -251,10 +251,26 @@ function checkedModel(row: ModelRow): Checked {
  * An approved, unexpired, unchanged model, with the module the executor runs for it; for a
  * bank's use (subjects, encrypted), approved into production.
  */
+/** A model's provider, and whether its public card is shown (production), or null for an unknown id. */
+export function modelOwner(ctx: Ctx, id: string): { provider: string; public: boolean } | null {
+  const raw = stmt(ctx.db, 'SELECT * FROM models WHERE id = ?').get(id);
+  if (!raw) return null;
+  const row = modelRow(raw);
+  return { provider: row.provider, public: everInProduction(row) };
+}
+
+/** Whether banks could ever have seen the model: approved into production (since revoked, suspended or expired, or not). */
+export function everInProduction(row: ModelRow): boolean {
+  return row.stage === 'production' && (row.status === 'approved' || row.status === 'revoked' || row.status === 'suspended');
+}
+
 export function runnableModel(ctx: Ctx, id: string, use: ModelUse): { row: ModelRow; manifest: Manifest; module: string; batchModule: string } {
   const raw = stmt(ctx.db, 'SELECT * FROM models WHERE id = ?').get(id);
   if (!raw) throw platformError('MODEL_UNKNOWN');
   const row = modelRow(raw);
+  // a bank never sees a model that was never in production: answered as for an unknown id
+  // (test/attacks/evaluation-model-oracle.test.ts)
+  if (use === 'bank' && !everInProduction(row)) throw platformError('MODEL_UNKNOWN');
   const { manifest, intact, module, batchModule } = checkedModel(row);
   if (row.status !== 'approved' || (use === 'bank' && row.stage !== 'production') || !row.expires_at || Date.parse(row.expires_at) <= ctx.now().getTime() || !intact || !manifest || module === null || batchModule === null) {
     throw platformError('MODEL_NOT_RUNNABLE');

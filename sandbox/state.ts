@@ -64,6 +64,8 @@ const ADDED_COLUMNS = [
   'ALTER TABLE api_keys ADD COLUMN revoked_at TEXT',
   // the reason of the regulator's last decision on an organisation (reject, suspend, reinstate)
   'ALTER TABLE orgs ADD COLUMN reason TEXT',
+  // the dataset version a cohort was first released on (the overlap rule across versions)
+  'ALTER TABLE released_cohorts ADD COLUMN version TEXT',
 ];
 /**
  * Data written before the columns above: a model approved under the one-stage rule was open

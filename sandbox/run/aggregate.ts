@@ -15,7 +15,7 @@ import { overlapByAtoms } from '../../policies/overlap.js';
 import { isAppError } from '../../core/errors.js';
 import { atomsOf, budgetDecisions, debit, entityOf } from '../budget.js';
 import { platformError } from '../errors.js';
-import { runnableModel } from '../models.js';
+import { modelOwner, runnableModel } from '../models.js';
 import { requireKind } from '../orgs.js';
 import { checkedScores, contractOf } from '../scoring.js';
 import { newId, type Org } from '../state.js';
@@ -72,8 +72,11 @@ async function project(ctx: RunCtx, fields: readonly string[], cohort: Int32Arra
 
 export async function runAggregate(ctx: RunCtx, org: Org, req: AggregateRequest): Promise<RunAnswer> {
   requireKind(org, 'fintech', 'regulator');
+  // another fintech learns nothing of a model it cannot see: as for an unknown id, unless its
+  // public card shows it (test/attacks/evaluation-model-oracle.test.ts)
+  const owner = modelOwner(ctx, req.modelId);
+  if (org.kind === 'fintech' && owner && owner.provider !== org.id) throw platformError(owner.public ? 'ROLE_FORBIDDEN' : 'MODEL_UNKNOWN');
   const { row, manifest, batchModule } = runnableModel(ctx, req.modelId, 'aggregate');
-  if (org.kind === 'fintech' && row.provider !== org.id) throw platformError('ROLE_FORBIDDEN');
   const policy = ctx.policy.policy;
   const statistics = [...new Set(req.statistics)].sort() as Statistic[];
   if (statistics.includes('segments') !== (req.segmentBy !== undefined)) throw platformError('RUN_BAD_REQUEST', { detail: 'segmentBy' });
@@ -95,8 +98,19 @@ export async function runAggregate(ctx: RunCtx, org: Org, req: AggregateRequest)
   const small = primarySuppression({ count: cohort.length }, policy.disclosure);
   planned.push({ rule: 'sdc:k-min', status: small ? 'FAIL' : 'PASS', action: small ? 'deny' : 'none', params: { kMin: policy.disclosure.kMin, scope: 'cohort', appliedTo: 'public' } });
   // each distinct released cohort is kept once, as its atoms; sizes per atom are public
-  const released = (stmt(ctx.db, 'SELECT atoms FROM released_cohorts WHERE entity = ? AND lineage = ?').pluck().all(entity, info.lineage) as string[]).map((a) => JSON.parse(a) as number[]);
-  planned.push(overlapByAtoms(atoms, released, ctx.vault.atomSizes(), policy.overlap.minDifference));
+  const rows = stmt(ctx.db, 'SELECT atoms, version FROM released_cohorts WHERE entity = ? AND lineage = ?').all(entity, info.lineage) as { atoms: string; version: string | null }[];
+  const released = rows.map((r) => JSON.parse(r.atoms) as number[]);
+  // The same atoms released on an earlier version of the lineage: the members may differ by
+  // the few merchants an import moved, which the atom sizes of today cannot tell, so the
+  // question is denied; its earlier answer stays readable (GET /v1/runs/:id)
+  // (test/attacks/overlap-across-versions.test.ts).
+  const key = JSON.stringify([...atoms].sort((a, b) => a - b));
+  const acrossVersions = rows.some((r) => r.atoms === key && r.version !== null && r.version !== info.version);
+  planned.push(
+    acrossVersions
+      ? { rule: 'overlap:min-difference', status: 'FAIL', action: 'deny', params: { minDifference: policy.overlap.minDifference, acrossVersions: true } }
+      : overlapByAtoms(atoms, released, ctx.vault.atomSizes(), policy.overlap.minDifference),
+  );
   planned.push(...budgetDecisions(ctx, org, info.lineage, atoms, cost));
 
   const runId = newId('run');
@@ -166,7 +180,7 @@ export async function runAggregate(ctx: RunCtx, org: Org, req: AggregateRequest)
     const decisions = [...planned, ...release.decisions];
     computed = true;
     await finish(ctx, { ...base, status: 'released', decisions, result: release.result }, () => {
-      stmt(ctx.db, 'INSERT OR IGNORE INTO released_cohorts (entity, lineage, atoms) VALUES (?, ?, ?)').run(entity, info.lineage, JSON.stringify([...atoms].sort((a, b) => a - b)));
+      stmt(ctx.db, 'INSERT OR IGNORE INTO released_cohorts (entity, lineage, atoms, version) VALUES (?, ?, ?, ?)').run(entity, info.lineage, key, info.version);
       ctx.ledger.append('run.executed', 'platform', { run: runId, resources: { rows: cohort.length, fields: manifest.inputs.length }, substituted: { ...substituted } });
       return ctx.ledger.append('run.released', 'platform', { run: runId, output: digestOf(release.result), decisions: compact(decisions), budget: cost }).seq;
     });

@@ -7,6 +7,7 @@
 // and the provider accepted this exposure when it granted encrypted access.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { isAppError } from '../../core/errors.js';
 import { stmt } from '../../core/sqlite.js';
 import { isValidUscc } from '../../datasets/uscc.js';
 import { encryptionError } from '../../encryption/errors.js';
@@ -21,7 +22,7 @@ import { requireKind } from '../orgs.js';
 import { checkedScores, contractOf } from '../scoring.js';
 import { newId, type Org } from '../state.js';
 import { subjectsAvailableAfterMs } from './deadline.js';
-import { begin, compact, finish, until, type RunAnswer, type RunCtx } from './pipeline.js';
+import { begin, compact, failure, finish, until, type RunAnswer, type RunCtx } from './pipeline.js';
 
 const b64 = z.string().max(8 * 1024 * 1024).regex(/^[A-Za-z0-9+/]*={0,2}$/);
 
@@ -106,12 +107,21 @@ export async function runEncrypted(ctx: RunCtx, bank: Org, req: EncryptedRequest
   const partial = new Float64Array(req.subjects.length);
   if (rows.length) {
     const contract = contractOf(manifest);
-    const out = await ctx.executor.execute({ mode: 'subjects', source: module, fields: manifest.inputs, reasons: contract.reasons, data: ctx.vault.project(manifest.inputs, rows).data, partition: bank.id, limits: { memoryMb: 128, callMs: ctx.policy.policy.timing.subjectCallMs } });
-    const checked = checkedScores(out, rows.length, contract);
-    let r = 0;
-    req.subjects.forEach((_, i) => {
-      if (scoredSlots[i]) partial[i] = checked.scores[r++] as number;
-    });
+    try {
+      const out = await ctx.executor.execute({ mode: 'subjects', source: module, fields: manifest.inputs, reasons: contract.reasons, data: ctx.vault.project(manifest.inputs, rows).data, partition: bank.id, limits: { memoryMb: 128, callMs: ctx.policy.policy.timing.subjectCallMs } });
+      const checked = checkedScores(out, rows.length, contract);
+      let r = 0;
+      req.subjects.forEach((_, i) => {
+        if (scoredSlots[i]) partial[i] = checked.scores[r++] as number;
+      });
+    } catch (e) {
+      // a whole task lost in the sandbox (per-row failures are substituted inside it): the
+      // bank sees RUN_FAILED at the public time, as for a subjects run, never the exact code
+      if (!isAppError(e) || !e.code.startsWith('SANDBOX_')) throw e;
+      const failed = (await failure(ctx, { ...base, decisions, notScored: req.subjects.length, slots: req.subjects.length }, e.code, req.modelId, row.approved_digest as string)) as RunAnswer;
+      await until(availableAt, ctx.now);
+      return failed;
+    }
   }
   // consent again, just before anything leaves
   const consented = req.subjects.map((s, i) => (scoredSlots[i] as boolean) && valid(s));

@@ -47,11 +47,11 @@ describe('two-stage approval', () => {
     expect(catalog(ctx, undefined).map((c) => c.id)).not.toContain(id);
     expect(() => getModel(ctx, w.bank, id)).toThrowWithCode('MODEL_UNKNOWN');
     expect(() => requestAccess(ctx, w.bank, id, 'credit-assessment')).toThrowWithCode('MODEL_UNKNOWN');
-    // even with an access row (written behind the workflow's back), the run engine refuses
+    // even with an access row (written behind the workflow's back), the run engine refuses, as for an unknown id
     ctx.db.prepare("INSERT INTO access (id, model, bank, purpose, status, created_at) VALUES ('acc_forged', ?, ?, 'credit-assessment', 'granted', ?)").run(id, w.bank.id, ctx.now().toISOString());
     const [subject] = ctx.vault.usccOf(Int32Array.from([7]));
     recordConsent(ctx, w.channel, { subject: subject!, bank: w.bank.id, purpose: 'credit-assessment', expiresAt: '2099-01-01T00:00:00Z' });
-    await expect(runSubjects(ctx, w.bank, { mode: 'subjects', modelId: id, subjects: [subject!], purpose: 'credit-assessment' })).rejects.toMatchObject({ code: 'MODEL_NOT_RUNNABLE' });
+    await expect(runSubjects(ctx, w.bank, { mode: 'subjects', modelId: id, subjects: [subject!], purpose: 'credit-assessment' })).rejects.toMatchObject({ code: 'MODEL_UNKNOWN' }) // as for an unknown id;
     ctx.db.prepare("DELETE FROM access WHERE id = 'acc_forged'").run();
   });
 

@@ -22,6 +22,10 @@ export const SLOW = [
   'test/encryption/api.test.ts',
   'test/encryption/joint.test.ts',
   'test/datasets/signal.test.ts',
+  // the attackers' end-to-end reproductions (each a platform with real runs and waits)
+  'test/attacks/**/*.test.ts',
+  'test/sandbox/approval.test.ts',
+  'test/server/lists.test.ts',
 ];
 
 export default defineConfig({

@@ -3,7 +3,6 @@
 // (client/). The API key comes from $DFIX_API_KEY or --key-file (a file with the key, or
 // bootstrap.json). `dfix model backtest` is this remote one when --url is given, the local
 // one on a package directory otherwise.
-import fs from 'node:fs';
 import path from 'node:path';
 import { AppError, registeredErrors } from '../core/errors.js';
 import { readPackage } from '../models/package.js';
@@ -12,6 +11,7 @@ import { parseArgs } from './args.js';
 import { cliError } from './errors.js';
 import { printHelp } from './help.js';
 import { table, type Io } from './output.js';
+import { apiKeyOf } from './api-key.js';
 
 const REMOTE = new Set(['submit', 'status', 'approve']);
 
@@ -21,28 +21,7 @@ export function isRemoteModelCommand(sub: string | undefined, rest: readonly str
   return sub === 'backtest' && rest.some((a) => a === '--url' || a.startsWith('--url='));
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** The API key: --key-file (the key, or a JSON file with apiKey such as bootstrap.json), else $DFIX_API_KEY. */
-export function apiKeyOf(keyFile: string | undefined): string {
-  let key = process.env.DFIX_API_KEY;
-  if (keyFile !== undefined) {
-    let text: string;
-    try {
-      text = fs.readFileSync(path.resolve(keyFile), 'utf8').slice(0, 4096).trim();
-    } catch (cause) {
-      throw cliError('CLI_BAD_FLAG', { detail: '--key-file', cause });
-    }
-    try {
-      const j = JSON.parse(text) as unknown;
-      key = isRecord(j) && typeof j.apiKey === 'string' ? j.apiKey : undefined;
-    } catch {
-      key = text;
-    }
-  }
-  if (!key || /\s/.test(key)) throw cliError('CLI_API_KEY_MISSING');
-  return key;
-}
 
 function baseUrlOf(url: string | undefined): string {
   if (url === undefined) throw cliError('CLI_BAD_FLAG', { detail: '--url is required' });

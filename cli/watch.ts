@@ -15,6 +15,7 @@ import { parseArgs } from './args.js';
 import { cliError } from './errors.js';
 import { printHelp } from './help.js';
 import { codedLine, type Io } from './output.js';
+import { apiKeyOf } from './api-key.js';
 
 export const WATCH_EXIT = { ok: 0, fork: 3, rollback: 4, untrusted: 5 } as const;
 const DEFAULT_STORE = './.dfix-watch';
@@ -75,26 +76,6 @@ async function fetchConsistency(client: Client, from: number, to: number): Promi
   return (p as string[]).map((h) => Buffer.from(h, 'hex'));
 }
 
-function readApiKey(file: string | undefined): string {
-  let key: string | undefined;
-  if (file !== undefined) {
-    let text: string;
-    try {
-      text = fs.readFileSync(path.resolve(file), 'utf8').slice(0, 4096).trim();
-    } catch (cause) {
-      throw cliError('CLI_BAD_FLAG', { detail: '--key-file', cause });
-    }
-    // a file with the key, or the server's bootstrap.json
-    try {
-      const j = JSON.parse(text) as unknown;
-      key = isRecord(j) && typeof j.apiKey === 'string' ? j.apiKey : undefined;
-    } catch {
-      key = text;
-    }
-  } else key = process.env.DFIX_API_KEY;
-  if (!key || /\s/.test(key)) throw cliError('CLI_API_KEY_MISSING');
-  return key;
-}
 
 function readVkeyFile(file: string): string {
   try {
@@ -220,7 +201,7 @@ export async function watchCommand(argv: readonly string[], io: Io): Promise<num
     }
   }
   const s: WatchSettings = {
-    client: { base, apiKey: readApiKey(flags['key-file']), ca },
+    client: { base, apiKey: apiKeyOf(flags['key-file']), ca },
     store: new CheckpointStore(path.resolve(flags.store ?? DEFAULT_STORE)),
     keyFile: flags.key,
   };

@@ -20,6 +20,9 @@ export const vettingReport = z
   })
   .describe('The vetting report: checks, and for models as data their structure');
 
+/** An approval: its stage, the policy digest it is bound to, and its expiry. */
+const approval = z.object({ stage: z.enum(['evaluation', 'production']).nullable(), policy: z.string().nullable(), expiresAt: z.string() });
+
 export const modelRecord = z
   .object({
     id: z.string(),
@@ -28,7 +31,7 @@ export const modelRecord = z
     status: modelStatus,
     manifest,
     report: vettingReport,
-    approval: z.object({ stage: z.enum(['evaluation', 'production']).nullable(), policy: z.string().nullable(), expiresAt: z.string(), note: z.string().nullable() }).nullable(),
+    approval: approval.extend({ note: z.string().nullable() }).nullable(),
   })
   .describe("A model's full record: its provider and the regulator");
 
@@ -45,7 +48,7 @@ export const publicCard = z
     digest: z.string(),
     status: modelStatus,
     manifest,
-    approval: z.object({ stage: z.enum(['evaluation', 'production']).nullable(), policy: z.string().nullable(), expiresAt: z.string() }).nullable(),
+    approval: approval.nullable(),
     disclosure: disclosure.describe('What a bank can learn about one merchant from this model'),
   })
   .describe("An approved model's public card: no source, no bank-side weights");

@@ -23,13 +23,11 @@ export const vettingReport = z
 /** An approval: its stage, the policy digest it is bound to, and its expiry. */
 const approval = z.object({ stage: z.enum(['evaluation', 'production']).nullable(), policy: z.string().nullable(), expiresAt: z.string() });
 
-export const modelRecord = z
-  .object({
-    id: z.string(),
-    provider: z.string(),
-    digest: z.string(),
-    status: modelStatus,
-    manifest,
+/** What every view of a model holds. */
+const modelBase = z.object({ id: z.string(), provider: z.string(), digest: z.string(), status: modelStatus, manifest });
+
+export const modelRecord = modelBase
+  .extend({
     report: vettingReport,
     approval: approval.extend({ note: z.string().nullable() }).nullable(),
   })
@@ -41,13 +39,8 @@ export const disclosure = z.object({
   encryptedWeights: z.string().optional().describe('Models with bank-held features: what a bank can learn of their weights'),
 });
 
-export const publicCard = z
-  .object({
-    id: z.string(),
-    provider: z.string(),
-    digest: z.string(),
-    status: modelStatus,
-    manifest,
+export const publicCard = modelBase
+  .extend({
     approval: approval.nullable(),
     disclosure: disclosure.describe('What a bank can learn about one merchant from this model'),
   })

@@ -5,6 +5,24 @@ import { ApiError, get, type Page } from './api';
 import { useT, type MessageKey } from './i18n';
 import { runLeaf, VerifyButton } from './proof';
 
+/**
+ * An action a page runs on a click: clears the last error, runs it, keeps the error code if
+ * it fails, then calls `after` (a reload of what it changed) either way.
+ */
+export function useAction(after?: () => void): { error: string | null; setError: (e: string | null) => void; act: (fn: () => Promise<unknown>) => Promise<void> } {
+  const [error, setError] = useState<string | null>(null);
+  const act = async (fn: () => Promise<unknown>) => {
+    setError(null);
+    try {
+      await fn();
+    } catch (e) {
+      setError(e instanceof ApiError ? e.code : ((e as { code?: string }).code ?? String(e)));
+    }
+    after?.();
+  };
+  return { error, setError, act };
+}
+
 export function useLoad<T>(load: () => Promise<T>, deps: unknown[] = []): { data: T | undefined; error: string | null; reload: () => void } {
   const [data, setData] = useState<T>();
   const [error, setError] = useState<string | null>(null);

@@ -2,10 +2,10 @@
 // or read from an uploaded CSV file (only merchants who authorised the bank are scored; the
 // rest are a count).
 import { useState } from 'preact/hooks';
-import { ApiError, get, post, runAndWait, type Page } from '../api';
+import { get, post, runAndWait, type Page } from '../api';
 import { codesFromCsv } from '../csv-codes';
 import { useT } from '../i18n';
-import { ErrorNote, MyRuns, Section, Status, Table, useLoad, when } from '../ui';
+import { ErrorNote, MyRuns, Section, Status, Table, useAction, useLoad, when } from '../ui';
 
 interface Card {
   id: string;
@@ -38,20 +38,12 @@ export function BankPage() {
   const catalog = useLoad(() => get<Page<Card>>('/v1/models?limit=200'));
   const access = useLoad(() => get<Page<AccessRow>>('/v1/access?limit=200'));
   const keys = useLoad(() => get<Page<KeyRow>>('/v1/keys?limit=200'));
-  const [error, setError] = useState<string | null>(null);
   const [codes, setCodes] = useState('');
   const [csv, setCsv] = useState<{ file: string; n: number; invalid: string[] } | null>(null);
   const [pick, setPick] = useState('');
   const [scored, setScored] = useState<{ results: Scored[]; notScored: number } | null>(null);
   const granted = (access.data?.items ?? []).filter((a) => a.status === 'granted');
-  const act = async (fn: () => Promise<unknown>) => {
-    setError(null);
-    try {
-      await fn();
-    } catch (e) {
-      setError(e instanceof ApiError ? e.code : String(e));
-    }
-  };
+  const { error, act } = useAction();
   const score = () =>
     act(async () => {
       const a = granted.find((g) => g.id === pick) ?? granted[0];

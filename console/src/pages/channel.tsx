@@ -2,7 +2,7 @@
 import { useState } from 'preact/hooks';
 import { ApiError, del, get, post, qs } from '../api';
 import { useT } from '../i18n';
-import { ErrorNote, More, Section, Status, Table, usePaged, when } from '../ui';
+import { useAction, ErrorNote, More, Section, Status, Table, usePaged, when } from '../ui';
 
 interface ConsentRow {
   id: string;
@@ -109,17 +109,8 @@ function RevokeAll({ onDone }: { onDone: () => void }) {
 export function ChannelPage() {
   const t = useT();
   const list = usePaged<ConsentRow>('/v1/consents?limit=50');
-  const [error, setError] = useState<string | null>(null);
   const [form, setForm] = useState({ subject: '', bank: '', purpose: 'credit-assessment', expires: new Date(Date.now() + 90 * 86_400_000).toISOString().slice(0, 10) });
-  const act = async (fn: () => Promise<unknown>) => {
-    setError(null);
-    try {
-      await fn();
-    } catch (e) {
-      setError(e instanceof ApiError ? e.code : String(e));
-    }
-    list.reload();
-  };
+  const { error, act } = useAction(() => list.reload());
   const field = (k: keyof typeof form) => ({ value: form[k], onInput: (e: Event) => setForm({ ...form, [k]: (e.target as HTMLInputElement).value }) });
   return (
     <>

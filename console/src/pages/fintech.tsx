@@ -5,7 +5,7 @@ import { useState } from 'preact/hooks';
 import { ApiError, get, post, runAndWait, type Page } from '../api';
 import { Chart } from '../chart';
 import { useT } from '../i18n';
-import { Checks, ErrorNote, MyRuns, Section, Status, Table, useLoad, when, type Report } from '../ui';
+import { Checks, ErrorNote, MyRuns, Section, Status, Table, useAction, useLoad, when, type Report } from '../ui';
 
 interface ModelRow {
   id: string;
@@ -218,16 +218,7 @@ export function FintechPage() {
   const access = useLoad(() => get<Page<AccessRow>>('/v1/access?status=requested&limit=200'));
   const [report, setReport] = useState<{ id: string; report: Report } | null>(null);
   const [usageVersion, setUsageVersion] = useState(0);
-  const [error, setError] = useState<string | null>(null);
-  const act = async (fn: () => Promise<unknown>) => {
-    setError(null);
-    try {
-      await fn();
-    } catch (e) {
-      setError(e instanceof ApiError ? e.code : String(e));
-    }
-    access.reload();
-  };
+  const { error, act } = useAction(() => access.reload());
   return (
     <>
       <Section title={t('fin.models')} id="models" actions={<button onClick={models.reload}>{t('common.refresh')}</button>}>

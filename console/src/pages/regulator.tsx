@@ -6,7 +6,7 @@ import { get, post, qs, type Page } from '../api';
 import { Chart } from '../chart';
 import { useT } from '../i18n';
 import { SourceLines, VersionDiff, type SourceAnswer } from '../source-view';
-import { Checks, ErrorNote, More, Section, Status, Table, useLoad, usePaged, when, type Report } from '../ui';
+import { Checks, ErrorNote, More, Section, Status, Table, useAction, useLoad, usePaged, when, type Report } from '../ui';
 import { BudgetChart, EncryptedPanel, LedgerPanel } from './oversight';
 
 interface OrgRow {
@@ -52,16 +52,7 @@ function Admission({ version, changed }: Shared) {
   const t = useT();
   const list = useLoad(() => get<Page<OrgRow>>('/v1/orgs?status=pending&limit=200'), [version]);
   const [issued, setIssued] = useState<{ name: string; apiKey: string } | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const act = async (fn: () => Promise<unknown>) => {
-    setError(null);
-    try {
-      await fn();
-    } catch (e) {
-      setError((e as { code?: string }).code ?? String(e));
-    }
-    changed();
-  };
+  const { error, act } = useAction(changed);
   return (
     <Section title={t('reg.admission')} id="admission" actions={<button onClick={list.reload}>{t('common.refresh')}</button>}>
       <ErrorNote code={list.error ?? error} />
@@ -120,16 +111,7 @@ function Organisations({ version, changed }: Shared) {
   const [status, setStatus] = useState('');
   const [kind, setKind] = useState('');
   const list = usePaged<OrgRow>(`/v1/orgs${qs({ status, kind, limit: 50 })}`, version);
-  const [error, setError] = useState<string | null>(null);
-  const act = async (fn: () => Promise<unknown>) => {
-    setError(null);
-    try {
-      await fn();
-    } catch (e) {
-      setError((e as { code?: string }).code ?? String(e));
-    }
-    changed();
-  };
+  const { error, act } = useAction(changed);
   const withReason = (url: string) => {
     const reason = window.prompt(t('common.reason'));
     if (reason) void act(() => post(url, { reason }));
@@ -200,17 +182,11 @@ function Review({ version, changed }: Shared) {
     return { items: [...vetted.items, ...approved.items.filter((m) => m.approval?.stage === 'evaluation')] };
   }, [version]);
   const [open, setOpen] = useState<SourceAnswer | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const act = async (fn: () => Promise<unknown>) => {
-    setError(null);
-    try {
-      await fn();
-      setOpen(null);
-    } catch (e) {
-      setError((e as { code?: string }).code ?? String(e));
-    }
-    changed();
-  };
+  const { error, setError, act: run } = useAction(changed);
+  const act = (fn: () => Promise<unknown>) => run(async () => {
+    await fn();
+    setOpen(null);
+  });
   return (
     <Section title={t('reg.review')} id="review" actions={<button onClick={list.reload}>{t('common.refresh')}</button>}>
       <ErrorNote code={list.error ?? error} />

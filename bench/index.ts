@@ -7,7 +7,7 @@ import { benchEncryption } from './encryption.js';
 import { benchLedger } from './ledger.js';
 import { benchRuns } from './runs.js';
 import { benchAttack } from './attack.js';
-import { benchFormats, benchFormatsInExecutor } from './formats.js';
+import { benchFormats, benchFormatsInExecutor, benchFormatsRun } from './formats.js';
 import { benchCohort, benchExecutor } from './sandbox.js';
 import { benchUtility } from './utility.js';
 import type { Figure } from './report.js';
@@ -26,7 +26,7 @@ export const BENCHES: Record<string, Bench> = {
   ledger: benchLedger,
   // issue: sealed release; a backtest over the vault end to end, /healthz during it, and released-AUC utility
   runs: async (ctx) => [...(await benchRuns(ctx)), ...(await benchUtility(ctx))],
-  formats: async (ctx) => [...(await benchFormats(ctx)), ...(await benchFormatsInExecutor(ctx))],
+  formats: async (ctx) => [...(await benchFormats(ctx)), ...(await benchFormatsInExecutor(ctx)), ...(await benchFormatsRun(ctx))],
   api: benchApi,
   encryption: benchEncryption,
 };

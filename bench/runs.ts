@@ -21,7 +21,7 @@ import type { BenchContext } from './context.js';
 import { figure, timeMedian, type Figure } from './report.js';
 
 const agent = new http.Agent({ keepAlive: true });
-function request(url: string, method: string, key: string | null, body?: unknown): Promise<{ status: number; json: Record<string, unknown>; ms: number }> {
+export function request(url: string, method: string, key: string | null, body?: unknown): Promise<{ status: number; json: Record<string, unknown>; ms: number }> {
   const t = performance.now();
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : JSON.stringify(body);
@@ -35,23 +35,44 @@ function request(url: string, method: string, key: string | null, body?: unknown
   });
 }
 
-export async function benchRuns(ctx: BenchContext): Promise<Figure[]> {
+/** An aggregate backtest over the whole vault through the API: from the request to the released answer. */
+export async function aggregateBacktest(url: string, key: string, model: string): Promise<{ endToEnd: number; availableAfter: number }> {
+  const t = performance.now();
+  const posted = await request(`${url}/v1/runs`, 'POST', key, { mode: 'aggregate', modelId: model, cohort: {}, statistics: ['backtest', 'count', 'meanScore', 'histogram'] });
+  if (posted.status !== 202) throw new Error(`bench aggregate: ${posted.status} ${JSON.stringify(posted.json).slice(0, 200)}`);
+  const availableAfter = Date.parse(posted.json.availableAt as string) - Date.now();
+  let answer = posted;
+  while (answer.status === 202) {
+    await new Promise((r) => setTimeout(r, 25));
+    answer = await request(`${url}/v1/runs/${posted.json.runId as string}`, 'GET', key);
+  }
+  const endToEnd = performance.now() - t;
+  if (answer.json.status !== 'released') throw new Error(`bench aggregate ${String(answer.json.status)} ${JSON.stringify(answer.json.error ?? null)}`);
+  return { endToEnd, availableAfter };
+}
+
+/** A platform served on a copy of the bench's vault, its regulator, and a way to admit organisations. */
+export async function benchPlatform(ctx: BenchContext, name: string) {
   await ctx.ensureVault();
-  const dataDir = path.join(ctx.dir, 'platform-runs');
+  const dataDir = path.join(ctx.dir, name);
   fs.rmSync(dataDir, { recursive: true, force: true });
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   fs.copyFileSync(path.join(ctx.dir, 'vault.sqlite'), path.join(dataDir, 'vault.sqlite'));
   const running = await serve(resolveConfig({ dataDir, port: 0 }, {}), { quiet: true });
+  const c = running.platform.ctx;
+  const regulator = authenticate(c, (JSON.parse(fs.readFileSync(running.platform.bootstrapFile, 'utf8')) as { apiKey: string }).apiKey);
+  const { mult, add } = usccMixer(7);
+  const org = (kind: 'fintech' | 'bank' | 'channel', i: number) => {
+    const { apiKey } = admitOrg(c, regulator, applyOrg(c, { name: kind, kind, uscc: usccFor(i, 'MW', '1', mult, add) }).id);
+    return { org: authenticate(c, apiKey), key: apiKey };
+  };
+  return { running, c, regulator, org };
+}
+
+export async function benchRuns(ctx: BenchContext): Promise<Figure[]> {
+  const { running, c, regulator, org } = await benchPlatform(ctx, 'platform-runs');
   const figures: Figure[] = [];
   try {
-    const platform = running.platform;
-    const c = platform.ctx;
-    const regulator = authenticate(c, (JSON.parse(fs.readFileSync(platform.bootstrapFile, 'utf8')) as { apiKey: string }).apiKey);
-    const { mult, add } = usccMixer(7);
-    const org = (kind: 'fintech' | 'bank' | 'channel', i: number) => {
-      const { apiKey } = admitOrg(c, regulator, applyOrg(c, { name: kind, kind, uscc: usccFor(i, 'MW', '1', mult, add) }).id);
-      return { org: authenticate(c, apiKey), key: apiKey };
-    };
     const fintech = org('fintech', 1);
     const bank = org('bank', 2);
     const channel = org('channel', 3);
@@ -71,19 +92,9 @@ export async function benchRuns(ctx: BenchContext): Promise<Figure[]> {
         await new Promise((r) => setTimeout(r, 10));
       }
     })();
-    const t = performance.now();
-    const posted = await request(`${running.url}/v1/runs`, 'POST', fintech.key, { mode: 'aggregate', modelId: model, cohort: {}, statistics: ['backtest', 'count', 'meanScore', 'histogram'] });
-    if (posted.status !== 202) throw new Error(`bench aggregate: ${posted.status} ${JSON.stringify(posted.json).slice(0, 200)}`);
-    const availableAfter = Date.parse(posted.json.availableAt as string) - Date.now();
-    let answer = posted;
-    while (answer.status === 202) {
-      await new Promise((r) => setTimeout(r, 25));
-      answer = await request(`${running.url}/v1/runs/${posted.json.runId as string}`, 'GET', fintech.key);
-    }
-    const endToEnd = performance.now() - t;
+    const { endToEnd, availableAfter } = await aggregateBacktest(running.url, fintech.key, model);
     probing = false;
     await probe;
-    if (answer.json.status !== 'released') throw new Error(`bench aggregate ${String(answer.json.status)}`);
     const scores = new Float64Array(n).fill(600);
     const labels = c.vault.labels(null);
     const contract = contractOf(manifest);

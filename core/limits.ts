@@ -12,8 +12,17 @@ export const REASON_UNDECLARED = 255;
 export const MAX_LATTICE_VALUES = 128;
 /** A hand-written JavaScript model. */
 export const MAX_SOURCE_BYTES = 256 * 1024;
-/** A model file that is data (PMML, XGBoost JSON), and the module the platform compiles from it. */
+/** A model file that is data (PMML, XGBoost JSON). */
 export const MAX_MODEL_FILE_BYTES = 4 * 1024 * 1024;
+/**
+ * The module the platform compiles from a model file (a source an executor task may carry).
+ * Trees as code and as data take up to about twice the model file (6.4 MB for a 3.7 MB
+ * XGBoost file of 900 full depth-6 trees), and the executor parses every module it runs
+ * for the pure-module discipline, about 70 bytes of heap per byte of source, in a thread
+ * of 256 MB (a 3.9 MB module ran out of it, 2.7 MB did not): a model whose module would
+ * be larger is refused at vetting (FORMAT_LIMIT, `compiled>`).
+ */
+export const MAX_COMPILED_BYTES = 3 * 1024 * 1024;
 
 /**
  * The only global names model code sees. The executor's preludes remove every other

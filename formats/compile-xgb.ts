@@ -51,12 +51,13 @@ export function xgbScoringSource(m: XgbIR, inputs: number, num: (n: number) => s
   if (current.length > 0) groups.push(current);
   const fns = groups.map((g, i) => `function trees${i}(f, s) {\n${g.join('\n')}\n  return s;\n}\n`);
   const calls = groups.map((_, i) => `  s = trees${i}(f, s);`).join('\n');
+  return [...fns, `function margin(f) {\n  let s = ${num(m.base)};\n${calls}\n  return s;\n}\n`, outputSource(m)].join('\n');
+}
+
+/** `objective(margin)` and `rawOutput(f)`, over the module's `margin(f)`. */
+function outputSource(m: XgbIR): string {
   const out = m.objective === 'binary:logistic' ? 'return 1 / (1 + Math.exp(-m));' : 'return m;';
-  return [
-    ...fns,
-    `function margin(f) {\n  let s = ${num(m.base)};\n${calls}\n  return s;\n}\n`,
-    `function rawOutput(f) {\n  const m = margin(f);\n  ${out}\n}\n`,
-  ].join('\n');
+  return `function objective(m) {\n  ${out}\n}\n\nfunction rawOutput(f) {\n  return objective(margin(f));\n}\n`;
 }
 
 /**
@@ -110,4 +111,168 @@ ${G.map((g) => `      const hc${g} = H[c + ${g}];\n      h${g} += q${g} * hc${g}
   phi[f] += sum;
 }
 `;
+}
+
+/** Rows the batch evaluator walks together: their walks are independent, so the CPU overlaps them. */
+export const LANES = 8;
+
+export interface BatchTables {
+  /** Per node: the slot of a row's feature vector it reads (see xgbBatchSource). */
+  slot: number[];
+  /** Per node: the float32 threshold, or the leaf's value. */
+  value: number[];
+  /** Per node: its left child (the right one is next to it); a leaf is its own. */
+  next: number[];
+  /** Per tree: its root and its depth (the number of steps every row takes in it). */
+  root: number[];
+  depth: number[];
+}
+
+/**
+ * The trees as tables for the batch evaluator: each tree's nodes breadth-first, so that a
+ * node's children are adjacent, all trees one after the other.
+ */
+export function batchTables(m: XgbIR, inputs: number): BatchTables {
+  const out: BatchTables = { slot: [], value: [], next: [], root: [], depth: [] };
+  for (const t of m.trees) {
+    const base = out.slot.length;
+    const order: number[] = [0];
+    const at = new Map<number, number>([[0, 0]]);
+    const level = new Map<number, number>([[0, 0]]);
+    let depth = 0;
+    for (let q = 0; q < order.length; q++) {
+      const node = order[q] as number;
+      const l = t.left[node] as number;
+      const d = level.get(node) as number;
+      if (l === -1) {
+        depth = Math.max(depth, d);
+        continue;
+      }
+      const r = t.right[node] as number;
+      if (!Number.isInteger(l) || !Number.isInteger(r) || !(l > node) || !(r > node) || at.has(l) || at.has(r)) bad('children');
+      at.set(l, order.length);
+      order.push(l);
+      at.set(r, order.length);
+      order.push(r);
+      level.set(l, d + 1);
+      level.set(r, d + 1);
+    }
+    if (depth > 64) bad('depth');
+    for (let q = 0; q < order.length; q++) {
+      const node = order[q] as number;
+      const l = t.left[node] as number;
+      out.value.push(t.value[node] as number);
+      if (l === -1) {
+        out.slot.push(2 * inputs);
+        out.next.push(base + q);
+        continue;
+      }
+      const f = t.feature[node] as number;
+      if (!Number.isInteger(f) || f < 0 || f >= inputs) bad('feature');
+      out.slot.push(t.defaultLeft[node] ? f : inputs + f);
+      out.next.push(base + (at.get(l) as number));
+    }
+    out.root.push(base);
+    out.depth.push(depth);
+  }
+  return out;
+}
+
+/**
+ * The batch form of the trees, in place of xgbScoringSource: `margins(x, names, n, out)`
+ * writes the margins of rows [0, n) of the row-major buffer `x` (columns `names`) into
+ * `out`, LANES rows at a time through every tree, with the same float32 comparisons and
+ * sums, in the same order, as `margin(f)` of xgbScoringSource; `scoreBatch` turns them into
+ * outputs; `margin(f)` walks one row the same way (for the module's `score`).
+ *
+ * A row becomes a vector of 2k + 1 slots: slot j holds feature j, or -Infinity when it is
+ * missing; slot k + j holds it, or +Infinity; slot 2k is -Infinity. A node reading slot s
+ * with threshold t goes right when `slot >= t`: a present value goes left exactly when
+ * `f < t`; a missing one goes left at a default-left node (it reads slot j) and right at
+ * the others (slot k + j); a leaf reads slot 2k, never goes right, and is its own left
+ * child, so a row that reaches a leaf stays there. Every row therefore takes exactly the
+ * tree's depth in steps, whatever its values, and a step has no branch: the rows of a
+ * block walk in lockstep and the CPU overlaps their memory reads.
+ *
+ * The trusted runner calls `scoreBatch` for platform-compiled modules only
+ * (workers/prelude.ts). A row's output depends on that row alone: every slot of a lane is
+ * written before its row is walked, and the last block repeats the last row to fill it.
+ */
+export function xgbBatchSource(m: XgbIR, inputs: number, num: (n: number) => string): string {
+  const t = batchTables(m, inputs);
+  const lanes = Array.from({ length: LANES }, (_, r) => r);
+  const each = (f: (r: number) => string, sep = ' ') => lanes.map(f).join(sep);
+  const list = (a: number[]) => `[${a.map(num).join(',')}]`;
+  return `
+const BATCH_SLOT = ${list(t.slot)};
+const BATCH_VALUE = ${list(t.value)};
+const BATCH_NEXT = ${list(t.next)};
+const BATCH_ROOT = ${list(t.root)};
+const BATCH_DEPTH = ${list(t.depth)};
+
+function margins(x, names, n, out) {
+  const k = INPUTS.length, w = 2 * k + 1, stride = names.length;
+  const col = columnsOf(names);
+  // read once: the hardened context's Math is a frozen copy, slower to read in a loop
+  const fround = Math.fround;
+  // unfrozen copies, each from its own literal: the engine keeps slot and next as small
+  // integers and value as doubles (one copying function would give all three one kind)
+  const slot = [], value = [], next = [];
+  for (let i = 0; i < BATCH_SLOT.length; i++) {
+    slot.push(BATCH_SLOT[i]);
+    value.push(BATCH_VALUE[i]);
+    next.push(BATCH_NEXT[i]);
+  }
+  const roots = [], depths = [];
+  for (let i = 0; i < BATCH_ROOT.length; i++) {
+    roots.push(BATCH_ROOT[i]);
+    depths.push(BATCH_DEPTH[i]);
+  }
+  const f = [];
+  for (let i = 0; i < ${LANES} * w; i++) f.push(-Infinity);
+  for (let o = 0; o < n; o += ${LANES}) {
+    for (let r = 0; r < ${LANES}; r++) {
+      const src = (o + r < n ? o + r : n - 1) * stride, dst = r * w;
+      for (let j = 0; j < k; j++) {
+        // as feature(v): a finite value rounded to float32, anything else missing
+        const v = col[j] < 0 ? NaN : x[src + col[j]];
+        const present = v - v === 0;
+        const q = present ? fround(v) : 0;
+        f[dst + j] = present ? q : -Infinity;
+        f[dst + k + j] = present ? q : Infinity;
+      }
+    }
+    ${each((r) => `let s${r} = ${num(m.base)};`)}
+    for (let t = 0; t < roots.length; t++) {
+      const root = roots[t];
+      ${each((r) => `let n${r} = root;`)}
+      for (let d = depths[t]; d > 0; d--) {
+${each((r) => `        n${r} = next[n${r}] + ((f[${r === 0 ? '' : `${r} * w + `}slot[n${r}]] >= value[n${r}]) | 0);`, '\n')}
+      }
+${each((r) => `      s${r} = fround(s${r} + value[n${r}]);`, '\n')}
+    }
+${each((r) => `    if (o + ${r} < n) out[o + ${r}] = s${r};`, '\n')}
+  }
+}
+
+function margin(f) {
+  // one row (f: readRow's features): the same walk, on the constant tables as they are
+  const k = INPUTS.length, v = [];
+  for (let j = 0; j < k; j++) v.push(f[j] === f[j] ? f[j] : -Infinity);
+  for (let j = 0; j < k; j++) v.push(f[j] === f[j] ? f[j] : Infinity);
+  v.push(-Infinity);
+  let s = ${num(m.base)};
+  for (let t = 0; t < BATCH_ROOT.length; t++) {
+    let node = BATCH_ROOT[t];
+    for (let d = BATCH_DEPTH[t]; d > 0; d--) node = BATCH_NEXT[node] + ((v[BATCH_SLOT[node]] >= BATCH_VALUE[node]) | 0);
+    s = Math.fround(s + BATCH_VALUE[node]);
+  }
+  return s;
+}
+
+export function scoreBatch(x, names, n, out) {
+  margins(x, names, n, out);
+  for (let i = 0; i < n; i++) out[i] = batchOutput(objective(out[i]));
+}
+${outputSource(m)}`;
 }

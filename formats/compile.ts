@@ -8,13 +8,14 @@
 // The module obeys the platform's rules for model code: only function and const
 // declarations at the top level, const initialisers are literals, no classes, try, async,
 // import/export other than `export function score`, and only the allowed globals.
+import { MAX_COMPILED_BYTES } from '../core/limits.js';
 import { formatError } from './errors.js';
 import { FIELD_NAME } from './input.js';
 import { FN_NAMES, type FormatIR, type XgbIR, type XgbTree } from './ir.js';
 import { reasonPlan, type ReasonMap } from './reasons.js';
 import { SCORECARD_HELPERS, scorecardSource } from './compile-pmml.js';
-import { linearShapSource, xgbScoringSource } from './compile-xgb.js';
-import { COMMON_SOURCE, NO_REASONS_SOURCE, PMML_SOURCE, XGB_ROW_SOURCE, XGB_SHAP_SOURCE } from './runtime-source.js';
+import { linearShapSource, xgbBatchSource, xgbScoringSource } from './compile-xgb.js';
+import { BATCH_SOURCE, COMMON_SOURCE, GENERIC_BATCH_SOURCE, NO_REASONS_SOURCE, PMML_SOURCE, XGB_ROW_SOURCE, XGB_SHAP_SOURCE } from './runtime-source.js';
 import { checkLattice, scalingPlan, scoreSign } from './scaling.js';
 import type { Lattice, Scaling } from './scaling.schema.js';
 import { treeDepth } from './treeshap.js';
@@ -24,6 +25,11 @@ export interface CompileOptions {
   raw?: boolean;
   /** Regressions: baseline value per field for reason codes (default 0). */
   baseline?: Readonly<Record<string, number>>;
+  /**
+   * Also export `scoreBatch(x, names, n, out)`, which scores rows straight from the row-major
+   * buffer (aggregates; the runner calls it for platform-compiled modules only).
+   */
+  batch?: boolean;
 }
 
 const REASON_CODE = /^[A-Z][A-Z0-9_]{1,47}$/;
@@ -171,7 +177,9 @@ export function compileModule(ir: FormatIR, scaling: Scaling, lattice: Lattice, 
   if (ir.model.kind === 'xgb') {
     const m = ir.model as XgbIR;
     if (!OBJECTIVES.has(m.objective)) bad('objective');
-    runtime = [XGB_ROW_SOURCE, readRowSource(ir.inputs, 'feature'), xgbScoringSource(m, ir.inputs.length, numberSource)].join('\n');
+    // the batch module walks the trees as tables (scoreBatch, and one row of it for score)
+    const trees = options.batch ? xgbBatchSource(m, ir.inputs.length, numberSource) : xgbScoringSource(m, ir.inputs.length, numberSource);
+    runtime = [XGB_ROW_SOURCE, readRowSource(ir.inputs, 'feature'), trees].join('\n');
     if (k > 0) {
       let depth = 0;
       for (const t of m.trees) depth = Math.max(depth, treeDepth(t));
@@ -201,14 +209,21 @@ export function compileModule(ir: FormatIR, scaling: Scaling, lattice: Lattice, 
       runtime += 'function topScorecard(x, st, diffs) {\n  return null;\n}\nfunction rawOutput(x) {\n  return modelValue(MODEL, state(x));\n}\n';
     }
   }
+  if (options.batch) {
+    const output = options.raw ? 'return raw === null ? NaN : raw;' : 'const s = scaleScore(raw);\n  return s === null ? NaN : s;';
+    runtime += `${BATCH_SOURCE}function batchOutput(raw) {\n  ${output}\n}\n`;
+    if (ir.model.kind !== 'xgb') runtime += GENERIC_BATCH_SOURCE;
+  }
   const body = options.raw
     ? `export function score(row) {\n  const x = readRow(row);\n  const raw = rawOutput(x);\n  return { score: raw, reasons: raw === null ? [] : reasonsOf(x) };\n}\n`
     : `export function score(row) {\n  const x = readRow(row);\n  const s = scaleScore(rawOutput(x));\n  return { score: s, reasons: s === null ? [] : reasonsOf(x) };\n}\n`;
-  return [
+  const source = [
     `// Compiled by DFIX formats/ from a ${ir.format === 'xgboost' ? 'XGBoost' : 'PMML'} model${options.raw ? ' (raw output)' : ''}.`,
     ...consts.map(([name, src]) => `const ${name} = ${src};`),
     COMMON_SOURCE,
     runtime,
     body,
   ].join('\n');
+  if (source.length > MAX_COMPILED_BYTES) throw formatError('FORMAT_LIMIT', { detail: `compiled>${MAX_COMPILED_BYTES}` });
+  return source;
 }

@@ -42,6 +42,33 @@ function feature(v) {
 }
 `;
 
+/**
+ * The helper of \`scoreBatch\` (aggregates): where each input is among the task's columns
+ * (-1: not given, so missing).
+ */
+export const BATCH_SOURCE = `
+function columnsOf(names) {
+  const col = [];
+  for (let i = 0; i < INPUTS.length; i++) col.push(names.indexOf(INPUTS[i]));
+  return col;
+}
+`;
+
+/** \`scoreBatch\` of the PMML models: each row read from the buffer as \`readRow\` reads it, then \`rawOutput\`. */
+export const GENERIC_BATCH_SOURCE = `
+export function scoreBatch(x, names, n, out) {
+  const k = INPUTS.length, stride = names.length;
+  const col = columnsOf(names);
+  // one row, every entry written again before each row is scored: compiled code only reads it
+  const row = [];
+  for (let j = 0; j < k; j++) row.push(null);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < k; j++) row[j] = col[j] < 0 ? null : value(x[i * stride + col[j]]);
+    out[i] = batchOutput(rawOutput(row));
+  }
+}
+`;
+
 /** Modules that give no reasons (aggregates). */
 export const NO_REASONS_SOURCE = `
 function reasonsOf(x) {

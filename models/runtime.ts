@@ -34,8 +34,18 @@ export function structureOf(ir: FormatIR, format: 'pmml' | 'xgboost-json', catal
 export interface RuntimeModule {
   /** The module source the executor runs for banks (with reason codes). */
   source: string;
-  /** For aggregates, which release no reason codes: models as data compile without them (TreeSHAP is the costly part). */
+  /**
+   * For aggregates, which release no reason codes: models as data compile without them
+   * (TreeSHAP is the costly part), and with `scoreBatch`, which scores rows straight from the
+   * buffer.
+   */
   batchSource: string;
+  /**
+   * Whether batchSource is the platform's own compiled module (a model as data): only then
+   * may the executor's runner call its `scoreBatch` (workers/prelude.ts). Never true for a
+   * JavaScript package, whatever it exports.
+   */
+  compiled: boolean;
   /** Models as data: the parsed form, its structure for review, and a module returning the raw output. */
   ir?: FormatIR;
   structure?: Structure;
@@ -44,14 +54,15 @@ export interface RuntimeModule {
 
 /** Throws a coded FORMAT_* error (naming the element or limit) for a model file that cannot be used. */
 export function runtimeModule(manifest: Manifest, source: string, catalog: readonly Field[]): RuntimeModule {
-  if (manifest.format === 'javascript') return { source, batchSource: source };
+  if (manifest.format === 'javascript') return { source, batchSource: source, compiled: false };
   const ir = parseModelFile(source, manifest.format, catalog);
   const scaling = manifest.scaling ?? { method: 'identity' as const };
   const map = manifest.reasonMap ?? {};
   const k = manifest.reasonsPerMerchant;
   return {
     source: compileModule(ir, scaling, manifest.output.score, map, k),
-    batchSource: compileModule(ir, scaling, manifest.output.score, map, 0),
+    batchSource: compileModule(ir, scaling, manifest.output.score, map, 0, { batch: true }),
+    compiled: true,
     rawSource: compileModule(ir, scaling, manifest.output.score, map, k, { raw: true }),
     ir,
     structure: structureOf(ir, manifest.format, catalog),

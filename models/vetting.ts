@@ -128,7 +128,7 @@ export function staticVetting(pkg: ModelPackage, catalog: readonly Field[]): { m
       checks.push(fail('format.parse', `${e.code}${e.detail ? ` (${e.detail})` : ''}: ${e.message}`));
       return { manifest, checks, runtime: null };
     }
-  } else runtime = { source: pkg.source, batchSource: pkg.source };
+  } else runtime = { source: pkg.source, batchSource: pkg.source, compiled: false };
   checks.push(...purityChecks(runtime.source));
   return { manifest, checks, runtime };
 }

@@ -44,7 +44,7 @@ export async function backtestPackage(pkg: ModelPackage, executor: Executor, opt
   const { data } = dummyMatrix(manifest.inputs, n, seed);
   const labels = dummyLabels(n, seed);
   const contract = contractOf(manifest);
-  const out = await executor.execute({ mode: 'cohort', lane: 'vetting', source: runtime.batchSource, fields: manifest.inputs, reasons: contract.reasons, data });
+  const out = await executor.execute({ mode: 'cohort', lane: 'vetting', source: runtime.batchSource, compiled: runtime.compiled, fields: manifest.inputs, reasons: contract.reasons, data });
   const { scores, substituted } = checkedScores(out, n, contract);
   const policy = options.policy ?? loadPolicy();
   const release = releaseAggregate({ statistics: ['backtest'], scores, contract, policy: policy.policy, labels, noise: () => 0 });

@@ -209,6 +209,8 @@ interface Checked {
   module: string | null;
   /** For aggregates (no reason codes released): the same, compiled without reasons for models as data. */
   batchModule: string | null;
+  /** batchModule is the platform's compiled module (a model as data): scored through its scoreBatch. */
+  compiled: boolean;
 }
 /** By model id; the least recently used dropped past this many (a miss is only checked again). */
 const checked = new LRUCache<string, Checked>({ max: 1000 });
@@ -227,10 +229,12 @@ function checkedModel(row: ModelRow): Checked {
   const manifest = deepFreeze(parseManifest(manifestJson));
   let module: string | null = null;
   let batchModule: string | null = null;
+  let compiled = false;
   try {
     const runtime = manifest ? runtimeModule(manifest, row.source, fieldCatalog()) : null;
     module = runtime?.source ?? null;
     batchModule = runtime?.batchSource ?? null;
+    compiled = runtime?.compiled ?? false;
   } catch {
     module = null; // vetting refused such a file; a changed one is not runnable
   }
@@ -242,6 +246,7 @@ function checkedModel(row: ModelRow): Checked {
     manifest,
     module,
     batchModule,
+    compiled,
   };
   checked.set(row.id, fresh);
   return fresh;
@@ -264,17 +269,17 @@ export function everInProduction(row: ModelRow): boolean {
   return row.stage === 'production' && (row.status === 'approved' || row.status === 'revoked' || row.status === 'suspended');
 }
 
-export function runnableModel(ctx: Ctx, id: string, use: ModelUse): { row: ModelRow; manifest: Manifest; module: string; batchModule: string } {
+export function runnableModel(ctx: Ctx, id: string, use: ModelUse): { row: ModelRow; manifest: Manifest; module: string; batchModule: string; compiled: boolean } {
   const raw = stmt(ctx.db, 'SELECT * FROM models WHERE id = ?').get(id);
   if (!raw) throw platformError('MODEL_UNKNOWN');
   const row = modelRow(raw);
   // a bank never sees a model that was never in production: answered as for an unknown id
   // (test/attacks/evaluation-model-oracle.test.ts)
   if (use === 'bank' && !everInProduction(row)) throw platformError('MODEL_UNKNOWN');
-  const { manifest, intact, module, batchModule } = checkedModel(row);
+  const { manifest, intact, module, batchModule, compiled } = checkedModel(row);
   if (row.status !== 'approved' || (use === 'bank' && row.stage !== 'production') || !row.expires_at || Date.parse(row.expires_at) <= ctx.now().getTime() || !intact || !manifest || module === null || batchModule === null) {
     throw platformError('MODEL_NOT_RUNNABLE');
   }
-  return { row, manifest, module, batchModule };
+  return { row, manifest, module, batchModule, compiled };
 }
 

@@ -50,7 +50,7 @@ function onContract(r: ExecuteResult, rows: number, m: Manifest): boolean {
   return true;
 }
 
-async function dryRun(source: string, batchSource: string, m: Manifest, executor: Executor): Promise<{ checks: Check[]; cost: VettingCost | null }> {
+async function dryRun(source: string, batchSource: string, compiled: boolean, m: Manifest, executor: Executor): Promise<{ checks: Check[]; cost: VettingCost | null }> {
   // secret and fresh each time: a model cannot behave on exactly these rows
   const seed = randomInt(1, 2 ** 31);
   const { data } = await dummyMatrixInThread(m.inputs, COST_SUBJECTS, seed);
@@ -89,6 +89,17 @@ async function dryRun(source: string, batchSource: string, m: Manifest, executor
   } catch (e) {
     checks.push(fail('dryrun.stateless', `scoring merchants alone failed with ${codeOf(e)}`));
   }
+  if (compiled) {
+    // a model as data: the aggregate lane scores it through the compiled module's batch
+    // evaluator, which must agree with the row evaluator banks get, merchant by merchant
+    try {
+      const batch = await executor.execute({ ...base, source: batchSource, compiled: true, mode: 'cohort', data: small });
+      const agree = first.scores.every((s, i) => Object.is(s, batch.scores[i]));
+      checks.push(agree ? pass('dryrun.batch', 'the batch evaluator (aggregates) gives every merchant the score the row evaluator gives') : fail('dryrun.batch', 'the batch evaluator and the row evaluator disagree on a dummy merchant'));
+    } catch (e) {
+      checks.push(fail('dryrun.batch', `the batch evaluator failed with ${codeOf(e)}`));
+    }
+  }
   // cost: the marginal CPU per row in a hardened batch (a fresh isolate's warm-up is the
   // same for any size, so it is measured at two sizes and their difference taken)
   let cost: VettingCost | null = null;
@@ -97,7 +108,7 @@ async function dryRun(source: string, batchSource: string, m: Manifest, executor
     for (let i = 0; i < 4; i++) big.set(data, i * data.length);
     const cpu = async (d: Float64Array) => {
       const runs: number[] = [];
-      for (let i = 0; i < 2; i++) runs.push((await executor.execute({ ...base, source: batchSource, mode: 'cohort', data: d, timeoutMs: 10_000 })).cpuMs);
+      for (let i = 0; i < 2; i++) runs.push((await executor.execute({ ...base, source: batchSource, compiled, mode: 'cohort', data: d, timeoutMs: 10_000 })).cpuMs);
       return Math.min(...runs);
     };
     const small4k = await cpu(data);
@@ -129,7 +140,7 @@ export async function vetPackage(pkg: ModelPackage, executor: Executor): Promise
   }
   let cost: VettingCost | null = null;
   if (manifest && moduleOk && staticOk) {
-    const dry = await dryRun(runtime.source, runtime.batchSource, manifest, executor);
+    const dry = await dryRun(runtime.source, runtime.batchSource, runtime.compiled, manifest, executor);
     checks.push(...dry.checks);
     cost = dry.cost;
   } else checks.push({ id: 'dryrun.runs', status: 'fail', reason: 'not run: fix the failed checks first' });

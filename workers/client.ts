@@ -58,6 +58,11 @@ export interface ExecuteRequest {
   timeoutMs?: number;
   /** Who the run is for: subjects tasks never mix requesters. */
   partition?: string;
+  /**
+   * Cohort mode: `source` is the platform's own module compiled from a model as data
+   * (RuntimeModule.compiled), scored through its scoreBatch. Never set for a package's code.
+   */
+  compiled?: boolean;
   lane?: Lane;
 }
 
@@ -318,7 +323,7 @@ export class Executor {
         const from = p * per;
         const to = Math.min(rows, from + per);
         const data = req.data.slice(from * k, to * k);
-        const task: Task = { kind: 'batch', source: req.source, fields: [...req.fields], reasons: [...req.reasons], limits, timeoutMs, data };
+        const task: Task = { kind: 'batch', source: req.source, fields: [...req.fields], reasons: [...req.reasons], limits, timeoutMs, data, ...(req.compiled ? { compiled: true } : {}) };
         return new Promise<TaskResult | { crashed: ReturnType<typeof limitOf> }>((resolve) => this.enqueue(lane, { task, parts: [{ rows: to - from, settle: resolve }] }));
       }),
     );

@@ -28,6 +28,13 @@ export class SandboxFailure extends Error {
   }
 }
 
+/**
+ * Input bytes handed into a hardened context per call: a large task is scored in several
+ * calls on the same context (row purity does not depend on how rows are grouped), so that
+ * its rows never count against the isolate's memory limit all at once.
+ */
+const CHUNK_BYTES = 16 * 1024 * 1024;
+
 /** Contexts one shared isolate serves (fresh mode) before it is replaced. */
 const CONTEXTS_PER_ISOLATE = 64;
 
@@ -81,12 +88,13 @@ const disciplined = new Map<string, boolean>();
  * The executor enforces the discipline itself (vetting has already refused a module that
  * breaks it): the row-purity argument must not depend on a check made somewhere else.
  */
-function requireDiscipline(source: string): void {
-  let ok = disciplined.get(source);
+function requireDiscipline(source: string, compiled: boolean): void {
+  const key = `${compiled ? 'c' : 'm'}${source}`;
+  let ok = disciplined.get(key);
   if (ok === undefined) {
-    ok = checkPurity(source).every((f) => f.severity !== 'fail');
+    ok = checkPurity(source, compiled).every((f) => f.severity !== 'fail');
     if (disciplined.size >= 64) disciplined.delete(disciplined.keys().next().value as string);
-    disciplined.set(source, ok);
+    disciplined.set(key, ok);
   }
   if (!ok) throw new SandboxFailure('SANDBOX_MODULE_INVALID');
 }
@@ -100,14 +108,15 @@ function classify(isolate: ivm.Isolate, startedAt: number, timeoutMs: number): S
 
 interface Loaded {
   run: ivm.Reference<unknown>;
+  runCompiled: ivm.Reference<unknown>;
   tools: ivm.Reference<Record<string, unknown>>;
   report: ModuleReport;
   release(): void;
 }
 
 /** A context with a prelude and the model module, evaluated with a timeout. */
-function load(isolate: ivm.Isolate, prelude: ivm.Script, source: string, hardened: boolean, limits: Limits, before?: ivm.Script, discipline = true): Loaded {
-  if (discipline) requireDiscipline(source);
+function load(isolate: ivm.Isolate, prelude: ivm.Script, source: string, hardened: boolean, limits: Limits, before?: ivm.Script, discipline = true, compiled = false): Loaded {
+  if (discipline) requireDiscipline(source, compiled);
   const context = isolate.createContextSync();
   const refs: { release(): void }[] = [];
   const release = () => {
@@ -126,8 +135,9 @@ function load(isolate: ivm.Isolate, prelude: ivm.Script, source: string, hardene
     const tools = prelude.runSync(context, { reference: true, timeout: 5000 }) as ivm.Reference<Record<string, unknown>>;
     refs.push(tools);
     const run = tools.getSync('run', { reference: true }) as ivm.Reference<unknown>;
+    const runCompiled = tools.getSync('runCompiled', { reference: true }) as ivm.Reference<unknown>;
     const init = tools.getSync('init', { reference: true }) as ivm.Reference<unknown>;
-    refs.push(run, init);
+    refs.push(run, runCompiled, init);
     const names = hardened ? topLevelBindings(source) : [];
     const text = hardened ? `${source}\n;export const __dfix_bindings__ = [${names.join(', ')}];\n` : source;
     let module: ivm.Module;
@@ -159,7 +169,7 @@ function load(isolate: ivm.Isolate, prelude: ivm.Script, source: string, hardene
     }
     const f = found as { exports?: unknown; scoreIsFunction?: unknown } | null;
     const exports = Array.isArray(f?.exports) ? f.exports.filter((x): x is string => typeof x === 'string').slice(0, 64).map((s) => s.slice(0, 256)) : [];
-    return { run, tools, report: { exports, scoreIsFunction: f?.scoreIsFunction === true, evaluates: true }, release };
+    return { run, runCompiled, tools, report: { exports, scoreIsFunction: f?.scoreIsFunction === true, evaluates: true }, release };
   } catch (e) {
     release();
     throw e;
@@ -171,7 +181,7 @@ export interface Scored {
   reasons: Uint8Array<ArrayBuffer>;
 }
 
-function call(isolate: ivm.Isolate, loaded: Loaded, data: Float64Array, k: number, rows: number, fields: readonly string[], reasons: readonly string[], timeoutMs: number): Scored {
+function call(isolate: ivm.Isolate, loaded: Loaded, data: Float64Array, k: number, rows: number, fields: readonly string[], reasons: readonly string[], timeoutMs: number, compiled = false): Scored {
   // a copy of exactly these rows (never a subarray: ExternalCopy would copy the whole buffer)
   const bytes = data.buffer.byteLength === data.byteLength && data.byteOffset === 0 ? data.buffer : data.slice().buffer;
   const input = new ivm.ExternalCopy(bytes as ArrayBuffer).copyInto({ release: true, transferIn: true });
@@ -180,7 +190,9 @@ function call(isolate: ivm.Isolate, loaded: Loaded, data: Float64Array, k: numbe
   const started = performance.now();
   let result: unknown;
   try {
-    result = loaded.run.applySync(undefined, [input, k, rows, names, codes], { result: { copy: true }, timeout: timeoutMs });
+    result = compiled
+      ? loaded.runCompiled.applySync(undefined, [input, k, rows, names], { result: { copy: true }, timeout: timeoutMs })
+      : loaded.run.applySync(undefined, [input, k, rows, names, codes], { result: { copy: true }, timeout: timeoutMs });
   } catch {
     throw new SandboxFailure(classify(isolate, started, timeoutMs));
   }
@@ -198,6 +210,9 @@ export class HardenedBatch {
   private readonly loaded: Loaded;
 
   /**
+   * `compiled`: the source is a module the platform compiled from a model as data
+   * (formats/), set by the host from the model's format, never from anything in the
+   * package: its rows are scored through its scoreBatch, straight from the buffer.
    * `discipline: false` only for tests of the runtime layer on its own; the executor always
    * checks the static rules first.
    */
@@ -207,12 +222,13 @@ export class HardenedBatch {
     private readonly reasons: readonly string[],
     limits: Limits,
     discipline = true,
+    private readonly compiled = false,
   ) {
     this.isolate = new ivm.Isolate({ memoryLimit: limits.memoryMb });
     try {
       const sesScript = this.isolate.compileScriptSync(ses(), { filename: 'ses.js' });
       const prelude = this.isolate.compileScriptSync(hardenedPrelude(REASON_SLOTS), { filename: 'prelude.js' });
-      this.loaded = load(this.isolate, prelude, source, true, limits, sesScript, discipline);
+      this.loaded = load(this.isolate, prelude, source, true, limits, sesScript, discipline, compiled);
     } catch (e) {
       if (process.env.DFIX_DEBUG_ISOLATES) console.error(e);
       const code = e instanceof SandboxFailure ? e.code : this.isolate.isDisposed ? 'SANDBOX_MEMORY' : 'SANDBOX_MODEL_ERROR';
@@ -228,10 +244,26 @@ export class HardenedBatch {
   /** CPU the isolate spent in the last score() call, ms (the model's own work, setup excluded). */
   lastCpuMs = 0;
 
+  /** Scores all rows within `timeoutMs`, at most CHUNK_BYTES of them per call. */
   score(data: Float64Array, rows: number, timeoutMs: number): Scored {
     if (!this.loaded.report.scoreIsFunction) throw new SandboxFailure('SANDBOX_MODULE_INVALID');
+    const k = this.fields.length;
+    const per = Math.max(1, Math.floor(CHUNK_BYTES / (8 * k)));
     const before = this.isolate.cpuTime;
-    const out = call(this.isolate, this.loaded, data, this.fields.length, rows, this.fields, this.reasons, timeoutMs);
+    const end = performance.now() + timeoutMs;
+    let out: Scored;
+    if (rows <= per) out = call(this.isolate, this.loaded, data, k, rows, this.fields, this.reasons, timeoutMs, this.compiled);
+    else {
+      out = { scores: new Float64Array(rows), reasons: new Uint8Array(rows * REASON_SLOTS) };
+      for (let from = 0; from < rows; from += per) {
+        const to = Math.min(rows, from + per);
+        const left = Math.floor(end - performance.now());
+        if (left < 1) throw new SandboxFailure('SANDBOX_TIMEOUT');
+        const part = call(this.isolate, this.loaded, data.subarray(from * k, to * k), k, to - from, this.fields, this.reasons, left, this.compiled);
+        out.scores.set(part.scores, from);
+        out.reasons.set(part.reasons, from * REASON_SLOTS);
+      }
+    }
     this.lastCpuMs = Number(this.isolate.cpuTime - before) / 1e6;
     return out;
   }
@@ -264,7 +296,7 @@ export class FreshScorer {
     private readonly discipline = true,
   ) {
     // a module that breaks the rules is refused as a whole: that depends on no row
-    if (discipline) requireDiscipline(source);
+    if (discipline) requireDiscipline(source, false);
   }
 
   private shared(): { isolate: ivm.Isolate; prelude: ivm.Script } {

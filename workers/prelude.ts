@@ -10,13 +10,15 @@
 // Math and RegExp) and hardens the global object; together with the static rules of
 // models/purity.ts (no writable top-level binding, no try/catch, only GLOBALS as free
 // names) a context can then score many rows with nothing written by one row readable by
-// the next. FRESH is for one row per context and freezes nothing.
+// the next. FRESH is for one row per context and freezes nothing. `runCompiled` is the
+// columnar path of modules the platform compiled itself (formats/), chosen by the host.
 
 import { MODEL_GLOBALS as GLOBALS } from '../core/limits.js';
 
 /** The runner, shared by both preludes (it runs inside the isolate). */
 const RUNNER = String.raw`
   let score = null;
+  let batch = null;
   // Which names a module namespace exports, and whether score is a function; when it is,
   // the runner keeps it (the host never hands the function itself back into the isolate).
   function init(ns, bindings) {
@@ -25,7 +27,19 @@ const RUNNER = String.raw`
     for (let i = 0; i < keys.length; i++) if (typeof keys[i] === 'string' && keys[i] !== '__dfix_bindings__') names[names.length] = keys[i];
     if (bindings !== undefined && HARDEN !== null) HARDEN(bindings);
     score = typeof ns.score === 'function' ? ns.score : null;
+    batch = typeof ns.scoreBatch === 'function' ? ns.scoreBatch : null;
     return { exports: names, scoreIsFunction: score !== null };
+  }
+  // Platform-compiled modules only (a model as data, compiled by formats/; the host says so,
+  // never the module): their scoreBatch reads rows [0, n) straight from the buffer and
+  // writes one output per row. Its rows are independent by construction (the compiler's
+  // tests check it), so no per-row object is built. Reasons are not given in this mode.
+  function runCompiled(buffer, k, n, names) {
+    if (batch === null) return null;
+    const x = new F64(buffer);
+    const scores = new F64(n);
+    batch(x, names, n, scores);
+    return { scores: scores, reasons: new U8(n * SLOTS) };
   }
   // Scores rows [0, n) of a row-major float64 buffer of k fields. A result that is not
   // { score: number, reasons?: up to SLOTS declared codes } is marked for the host to
@@ -136,7 +150,7 @@ export function hardenedPrelude(slots: number): string {
   ${trim(slots)}
   ${RUNNER}
   HARDEN(G);
-  return freeze({ run: run, init: init, probe: probe });
+  return freeze({ run: run, runCompiled: runCompiled, init: init, probe: probe });
 })()`;
 }
 
@@ -153,6 +167,6 @@ export function freshPrelude(slots: number): string {
   }
   ${trim(slots)}
   ${RUNNER}
-  return freeze({ run: run, init: init, probe: probe });
+  return freeze({ run: run, runCompiled: runCompiled, init: init, probe: probe });
 })()`;
 }

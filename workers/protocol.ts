@@ -4,7 +4,7 @@
 // indexes as a Uint8Array of REASON_SLOTS per row. Failures are fixed codes chosen by the
 // host from what it observed; nothing a model wrote travels with them.
 import { z } from 'zod';
-import { MAX_MODEL_FILE_BYTES, MAX_MODEL_INPUTS, MAX_REASON_CODES } from '../core/limits.js';
+import { MAX_COMPILED_BYTES, MAX_MODEL_INPUTS, MAX_REASON_CODES } from '../core/limits.js';
 import { SANDBOX_CODES, type SandboxCode } from './errors.js';
 
 export { MAX_MODEL_INPUTS, MAX_REASON_CODES, MAX_SOURCE_BYTES, REASON_SLOTS, REASON_UNDECLARED } from '../core/limits.js';
@@ -41,28 +41,30 @@ export const taskSchema = z.discriminatedUnion('kind', [
   z
     .object({
       kind: z.literal('batch'),
-      source: z.string().max(MAX_MODEL_FILE_BYTES),
+      source: z.string().max(MAX_COMPILED_BYTES),
       fields: fieldsSchema,
       reasons: reasonsSchema,
       limits: limitsSchema,
       /** Time for scoring all rows, ms (the run's compute budget). */
       timeoutMs: z.number().int().min(1).max(600_000),
       data: z.instanceof(Float64Array),
+      /** The source is the platform's own compiled module (a model as data): scored through its scoreBatch. */
+      compiled: z.boolean().optional(),
     })
     .strict(),
   z
     .object({
       kind: z.literal('fresh'),
-      source: z.string().max(MAX_MODEL_FILE_BYTES),
+      source: z.string().max(MAX_COMPILED_BYTES),
       fields: fieldsSchema,
       reasons: reasonsSchema,
       limits: limitsSchema,
       data: z.instanceof(Float64Array),
     })
     .strict(),
-  z.object({ kind: z.literal('inspect'), source: z.string().max(MAX_MODEL_FILE_BYTES), limits: limitsSchema }).strict(),
+  z.object({ kind: z.literal('inspect'), source: z.string().max(MAX_COMPILED_BYTES), limits: limitsSchema }).strict(),
   /** Developers on dummy data only (the platform sends it to the vetting lane): the model's own first error. */
-  z.object({ kind: z.literal('debug'), source: z.string().max(MAX_MODEL_FILE_BYTES), fields: fieldsSchema, limits: limitsSchema, data: z.instanceof(Float64Array) }).strict(),
+  z.object({ kind: z.literal('debug'), source: z.string().max(MAX_COMPILED_BYTES), fields: fieldsSchema, limits: limitsSchema, data: z.instanceof(Float64Array) }).strict(),
 ]);
 export type Task = z.infer<typeof taskSchema>;
 

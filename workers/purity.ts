@@ -125,10 +125,14 @@ function walk(node: AnyNode, visit: (n: AnyNode, parent: AnyNode | null) => void
 /** Deeper than this, a syntax tree is refused (a 30,000-deep member chain overflowed the walk: attack A6). */
 export const MAX_AST_DEPTH = 400;
 
-/** Every finding of the discipline in `source`, in source order; never throws. */
-export function checkPurity(source: string): Finding[] {
+/**
+ * Every finding of the discipline in `source`, in source order; never throws. `compiled`:
+ * the platform's own module compiled from a model as data (formats/), which may also
+ * export the function scoreBatch; never set for a package's JavaScript.
+ */
+export function checkPurity(source: string, compiled = false): Finding[] {
   try {
-    return check(source);
+    return check(source, compiled ? COMPILED_EXPORTS : EXPORTS);
   } catch {
     return [{ rule: 'parse', line: 0, column: 0, message: `the module is nested deeper than the checker reads (${MAX_AST_DEPTH} levels)`, severity: 'fail' }];
   }
@@ -153,7 +157,10 @@ function depthOf(root: AnyNode): number {
   return max;
 }
 
-function check(source: string): Finding[] {
+const EXPORTS: ReadonlySet<string> = new Set(['score']);
+const COMPILED_EXPORTS: ReadonlySet<string> = new Set(['score', 'scoreBatch']);
+
+function check(source: string, exportable: ReadonlySet<string>): Finding[] {
   let program: AnyNode;
   try {
     program = parse(source, { ecmaVersion: 2022, sourceType: 'module', locations: true, ranges: true }) as unknown as AnyNode;
@@ -184,11 +191,11 @@ function check(source: string): Finding[] {
     if (s.type === 'ExportNamedDeclaration') {
       if (s.source) add('R1', s, 'exports from another module');
       if (!s.declaration) {
-        if ((s.specifiers as AnyNode[]).some((sp) => ((sp.exported as AnyNode).name ?? (sp.exported as AnyNode).value) !== 'score')) add('R1', s, 'exports a name other than score');
+        if ((s.specifiers as AnyNode[]).some((sp) => !exportable.has(((sp.exported as AnyNode).name ?? (sp.exported as AnyNode).value) as string))) add('R1', s, 'exports a name other than score');
         continue;
       }
       s = s.declaration as AnyNode;
-      if (s.type !== 'FunctionDeclaration' || (s.id as AnyNode | null)?.name !== 'score') add('R1', s, 'exports something other than the function score');
+      if (s.type !== 'FunctionDeclaration' || !exportable.has((s.id as AnyNode | null)?.name as string)) add('R1', s, 'exports something other than the function score');
     }
     if (s.type === 'ImportDeclaration') add('R1', s, 'imports a module');
     else if (s.type === 'ExportDefaultDeclaration' || s.type === 'ExportAllDeclaration') add('R1', s, 'a default or re-export');

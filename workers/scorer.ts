@@ -32,7 +32,7 @@ export function runTask(task: Task): TaskResult {
       const rows = task.data.length / k;
       let b: HardenedBatch | null = null;
       try {
-        b = new HardenedBatch(task.source, task.fields, task.reasons, task.limits);
+        b = new HardenedBatch(task.source, task.fields, task.reasons, task.limits, true, task.compiled === true);
         const out = b.score(task.data, rows, task.timeoutMs);
         // the model's own CPU in its isolate: what deadlines are computed from
         return { kind: 'scores', scores: out.scores, reasons: out.reasons, failed: new Uint8Array(rows), cpuMs: b.lastCpuMs };

@@ -76,7 +76,7 @@ export async function runAggregate(ctx: RunCtx, org: Org, req: AggregateRequest)
   // public card shows it (test/attacks/evaluation-model-oracle.test.ts)
   const owner = modelOwner(ctx, req.modelId);
   if (org.kind === 'fintech' && owner && owner.provider !== org.id) throw platformError(owner.public ? 'ROLE_FORBIDDEN' : 'MODEL_UNKNOWN');
-  const { row, manifest, batchModule } = runnableModel(ctx, req.modelId, 'aggregate');
+  const { row, manifest, batchModule, compiled } = runnableModel(ctx, req.modelId, 'aggregate');
   const policy = ctx.policy.policy;
   const statistics = [...new Set(req.statistics)].sort() as Statistic[];
   if (statistics.includes('segments') !== (req.segmentBy !== undefined)) throw platformError('RUN_BAD_REQUEST', { detail: 'segmentBy' });
@@ -160,7 +160,7 @@ export async function runAggregate(ctx: RunCtx, org: Org, req: AggregateRequest)
       // the projection is read ahead; the model starts at the slot's start, with the slot's time
       const data = await project(ctx, manifest.inputs, cohort);
       await until(slot.start, ctx.now);
-      const out = await ctx.executor.execute({ mode: 'cohort', lane: 'aggregate', source: batchModule, fields: manifest.inputs, reasons: contract.reasons, data, timeoutMs: Math.max(1, slot.end.getTime() - Date.now()), partition: org.id });
+      const out = await ctx.executor.execute({ mode: 'cohort', lane: 'aggregate', source: batchModule, compiled, fields: manifest.inputs, reasons: contract.reasons, data, timeoutMs: Math.max(1, slot.end.getTime() - Date.now()), partition: org.id });
       ({ scores, substituted } = checkedScores(out, cohort.length, contract));
     } catch (e) {
       if (!isAppError(e) || !e.code.startsWith('SANDBOX_')) throw e;

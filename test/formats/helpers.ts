@@ -7,6 +7,7 @@ import { reasonCodes, reasonPlan } from '../../formats/reasons.js';
 import { scaleScore, scalingPlan, scoreSign } from '../../formats/scaling.js';
 import type { Lattice, Scaling } from '../../formats/scaling.schema.js';
 import { shapWork } from '../../formats/treeshap.js';
+import { checkPurity } from '../../workers/purity.js';
 import { ruleViolations } from './rules.js';
 
 export const FIXTURES = new URL('../fixtures/formats/', import.meta.url);
@@ -49,10 +50,16 @@ export async function agree(ir: FormatIR, scaling: Scaling, lattice: Lattice, ma
   expect(ruleViolations(rawSrc)).toEqual([]);
   const score = await load(src);
   const raw = await load(rawSrc);
-  // the aggregate lane's module (no reasons) is compiled without TreeSHAP: same scores
-  const batchSrc = compileModule(ir, scaling, lattice, map, 0);
+  // the aggregate lane's module (no reasons) is compiled without TreeSHAP and with
+  // scoreBatch: same scores, one row at a time and from a buffer
+  const batchSrc = compileModule(ir, scaling, lattice, map, 0, { batch: true });
   expect(ruleViolations(batchSrc)).toEqual([]);
-  const batch = await load(batchSrc);
+  expect(checkPurity(batchSrc, true)).toEqual([]);
+  expect(checkPurity(batchSrc).map((f) => f.rule)).toEqual(['R1']);
+  const batchModule = (await import(`data:text/javascript,${encodeURIComponent(batchSrc)}`)) as BatchModule;
+  expect(Object.keys(batchModule).sort()).toEqual(['score', 'scoreBatch']);
+  const batch = batchModule.score;
+  const scores: (number | null)[] = [];
   const plan = scalingPlan(ir.output, scaling);
   const rp = reasonPlan(ir, map, k);
   const work = ir.model.kind === 'xgb' ? shapWork(ir.model) : undefined;
@@ -63,9 +70,35 @@ export async function agree(ir: FormatIR, scaling: Scaling, lattice: Lattice, ma
     const s = score(row);
     expect(s.score).toBe(scaleScore(want, plan, lattice));
     expect(batch(row)).toEqual({ score: s.score, reasons: [] });
+    scores.push(s.score);
     const reasons = s.score === null ? [] : reasonCodes(ir, row, rp, k, scoreSign(plan), {}, work);
     expect(s.reasons).toEqual(reasons);
     expect(got.reasons).toEqual(reasons);
   }
+  expectBatchAgrees(batchModule, ir.inputs, rows, scores);
+}
+
+export interface BatchModule {
+  score: Score;
+  scoreBatch: (x: ArrayLike<number>, names: readonly string[], n: number, out: Float64Array) => void;
+}
+
+/**
+ * `scoreBatch` gives every row the score `score(row)` gives: on the rows as they are, in
+ * reverse order with the columns reversed and an extra column, and one row at a time. So a
+ * row's output depends on neither its place in the batch nor its neighbours.
+ */
+export function expectBatchAgrees(mod: BatchModule, inputs: readonly string[], rows: readonly Record<string, number | null>[], want: readonly (number | null)[]): void {
+  const run = (names: readonly string[], order: readonly number[]) => {
+    const x = new Float64Array(order.length * names.length);
+    order.forEach((r, i) => names.forEach((f, j) => (x[i * names.length + j] = rows[r]?.[f] ?? NaN)));
+    const out = new Float64Array(order.length).fill(-1);
+    mod.scoreBatch(x, names, order.length, out);
+    return order.map((r, i) => [want[r] ?? null, Number.isNaN(out[i]) ? null : (out[i] as number)]);
+  };
+  const all = rows.map((_, i) => i);
+  for (const [w, got] of run(inputs, all)) expect(got).toBe(w);
+  for (const [w, got] of run(['zz_not_an_input', ...[...inputs].reverse()], [...all].reverse())) expect(got).toBe(w);
+  for (const i of all.slice(0, 20)) for (const [w, got] of run(inputs, [i])) expect(got).toBe(w);
 }
 

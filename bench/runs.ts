@@ -52,13 +52,13 @@ export async function aggregateBacktest(url: string, key: string, model: string)
 }
 
 /** A platform served on a copy of the bench's vault, its regulator, and a way to admit organisations. */
-export async function benchPlatform(ctx: BenchContext, name: string) {
+export async function benchPlatform(ctx: BenchContext, name: string, aggregateLanes = 1) {
   await ctx.ensureVault();
   const dataDir = path.join(ctx.dir, name);
   fs.rmSync(dataDir, { recursive: true, force: true });
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   fs.copyFileSync(path.join(ctx.dir, 'vault.sqlite'), path.join(dataDir, 'vault.sqlite'));
-  const running = await serve(resolveConfig({ dataDir, port: 0 }, {}), { quiet: true });
+  const running = await serve(resolveConfig({ dataDir, port: 0, aggregateLanes }, {}), { quiet: true });
   const c = running.platform.ctx;
   const regulator = authenticate(c, (JSON.parse(fs.readFileSync(running.platform.bootstrapFile, 'utf8')) as { apiKey: string }).apiKey);
   const { mult, add } = usccMixer(7);

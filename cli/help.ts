@@ -35,6 +35,8 @@ export const COMMANDS: Record<string, CommandHelp> = {
       ['--host H', 'address to listen on (default 127.0.0.1, or $DFIX_HOST)'],
       ['--tls-cert FILE', 'serve HTTPS with this PEM certificate (chain); needs --tls-key'],
       ['--tls-key FILE', 'the PEM private key of --tls-cert'],
+      ['--confinement os|permission-only', 'how model code is confined (default os, or $DFIX_CONFINEMENT)'],
+      ['--aggregate-lanes N', 'executor processes for aggregate runs, 1-8 (default 1, or $DFIX_AGGREGATE_LANES); a cohort of 50,000 or more is split across them'],
     ],
     more: 'Both TLS files are read at start; a missing, unreadable or mismatched file is one coded line and exit 2.',
   },

@@ -49,10 +49,10 @@ function confinementLine(p: Posture): string {
 }
 
 export async function serveCommand(argv: readonly string[], io: Io): Promise<number> {
-  const { flags, positionals } = parseArgs(argv, { port: 'int', host: 'string', 'tls-cert': 'string', 'tls-key': 'string', confinement: 'string' });
+  const { flags, positionals } = parseArgs(argv, { port: 'int', host: 'string', 'tls-cert': 'string', 'tls-key': 'string', confinement: 'string', 'aggregate-lanes': 'int' });
   if (flags.help) return printHelp(io, 'serve');
   if (positionals.length) throw cliError('CLI_BAD_ARGUMENT');
-  const config = resolveConfig({ dataDir: flags.data, port: flags.port, host: flags.host, confinement: flags.confinement });
+  const config = resolveConfig({ dataDir: flags.data, port: flags.port, host: flags.host, confinement: flags.confinement, aggregateLanes: flags['aggregate-lanes'] });
   const tls = loadTls(flags['tls-cert'], flags['tls-key']);
   // one server per data directory, and no import switching the vault under it
   ensureDir(config.dataDir, 0o700);

@@ -11,6 +11,8 @@ export const DEFAULTS = Object.freeze({
   port: 8787,
   logLevel: 'info',
   confinement: 'os',
+  /** Executor processes that run aggregates; a large cohort is split across all of them. */
+  aggregateLanes: 1,
   /** The pilot's first batch. */
   subjects: 1600,
   seed: 20240601,
@@ -26,6 +28,7 @@ const configSchema = z
     port: z.number().int().min(0).max(65535),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     confinement: z.enum(['os', 'permission-only']),
+    aggregateLanes: z.number().int().min(1).max(8),
   })
   .strict();
 
@@ -39,6 +42,12 @@ export interface Config {
    * root) or, only when the operator says so, 'permission-only' (Node's permission model).
    */
   readonly confinement: 'os' | 'permission-only';
+  /**
+   * Executor processes for aggregate runs (1-8, default 1): a cohort of 50,000 merchants or
+   * more is split across them, and its public availability time counts them. More lanes
+   * answer large runs sooner and take that many cores while they run.
+   */
+  readonly aggregateLanes: number;
   /** The government data vault (its own file, opened read-only for runs). */
   readonly vaultPath: string;
   /** The platform's state: organisations, models, runs, budget, the ledger. */
@@ -53,16 +62,19 @@ export interface ConfigInput {
   port?: number | undefined;
   logLevel?: string | undefined;
   confinement?: string | undefined;
+  aggregateLanes?: number | undefined;
 }
 
 export function resolveConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = process.env): Config {
   const envPort = env.DFIX_PORT === undefined ? undefined : Number(env.DFIX_PORT);
+  const envLanes = env.DFIX_AGGREGATE_LANES === undefined ? undefined : Number(env.DFIX_AGGREGATE_LANES);
   const parsed = configSchema.safeParse({
     dataDir: flags.dataDir ?? env.DFIX_DATA ?? DEFAULTS.dataDir,
     host: flags.host ?? env.DFIX_HOST ?? DEFAULTS.host,
     port: flags.port ?? envPort ?? DEFAULTS.port,
     logLevel: flags.logLevel ?? env.DFIX_LOG_LEVEL ?? DEFAULTS.logLevel,
     confinement: flags.confinement ?? env.DFIX_CONFINEMENT ?? DEFAULTS.confinement,
+    aggregateLanes: flags.aggregateLanes ?? envLanes ?? DEFAULTS.aggregateLanes,
   });
   if (!parsed.success) {
     const field = parsed.error.issues[0]?.path.join('.') ?? 'config';

@@ -10,7 +10,7 @@ import type { ModuleReport } from '../workers/protocol.js';
 import type { Manifest } from './manifest.schema.js';
 import { MAX_MANIFEST_BYTES, MAX_SOURCE_BYTES, modelDigest, parseManifest, type ModelPackage } from './package.js';
 import { manifestSchema } from './manifest.schema.js';
-import { checkPurity, describeRule, type Finding } from '../workers/purity.js';
+import { checkPurity, describeRule, MAX_AST_NODES, TOO_MANY_NODES, type Finding } from '../workers/purity.js';
 
 export type CheckStatus = 'pass' | 'fail' | 'warn';
 export interface Check {
@@ -31,9 +31,16 @@ export interface VettingReport {
 const pass = (id: string, reason: string): Check => ({ id, status: 'pass', reason });
 const fail = (id: string, reason: string): Check => ({ id, status: 'fail', reason });
 
-/** The static review: the pure-module discipline on the parsed source (models/purity.ts). */
-function purityChecks(source: string): Check[] {
+/**
+ * The static review: the pure-module discipline on the parsed source (workers/purity.ts).
+ * For a model as data, a compiled module past the executor's size limit is the model's
+ * size, refused as such.
+ */
+function purityChecks(source: string, format: boolean): Check[] {
   const findings = checkPurity(source);
+  if (format && findings.some((f) => f.message === TOO_MANY_NODES)) {
+    return [fail('format.size', `FORMAT_LIMIT (compiled>${MAX_AST_NODES} syntax nodes): the module compiled from this model is larger than the executor runs; use fewer or shallower trees`)];
+  }
   const where = (f: Finding) => `${f.rule} line ${f.line}:${f.column} ${f.message}`;
   const fails = findings.filter((f) => f.severity === 'fail');
   const unsure = findings.filter((f) => f.severity === 'cannot-tell');
@@ -129,7 +136,7 @@ export function staticVetting(pkg: ModelPackage, catalog: readonly Field[]): { m
       return { manifest, checks, runtime: null };
     }
   } else runtime = { source: pkg.source, batchSource: pkg.source, compiled: false };
-  checks.push(...purityChecks(runtime.source));
+  checks.push(...purityChecks(runtime.source, manifest?.format !== undefined && manifest.format !== 'javascript'));
   return { manifest, checks, runtime };
 }
 

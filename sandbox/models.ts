@@ -209,7 +209,7 @@ interface Checked {
   module: string | null;
   /** For aggregates (no reason codes released): the same, compiled without reasons for models as data. */
   batchModule: string | null;
-  /** batchModule is the platform's compiled module (a model as data): scored through its scoreBatch. */
+  /** module and batchModule are the platform's compiled modules (a model as data): see ExecuteRequest.compiled. */
   compiled: boolean;
 }
 /** By model id; the least recently used dropped past this many (a miss is only checked again). */

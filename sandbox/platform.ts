@@ -80,7 +80,7 @@ export class Platform {
     const vault = Vault.open(config.vaultPath);
     const state = openPlatformState(config);
     migrate(state.db);
-    const executor = options.executor ?? (await Executor.start({ confinement: options.confinement ?? config.confinement, ...(options.onEvent ? { onEvent: options.onEvent } : {}) }));
+    const executor = options.executor ?? (await Executor.start({ confinement: options.confinement ?? config.confinement, aggregateLanes: config.aggregateLanes, ...(options.onEvent ? { onEvent: options.onEvent } : {}) }));
     const ctx: RunCtx = {
       db: state.db,
       ledger: state.ledger,

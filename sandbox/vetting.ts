@@ -8,12 +8,12 @@
 // batch gave (a model that carries one merchant into another's score fails here). The dry
 // run also measures the model's cost per row, from which run deadlines are computed.
 import { randomInt } from 'node:crypto';
-import { catalog } from '../datasets/catalog.js';
 import { dummyMatrixInThread } from '../datasets/dummy-thread.js';
 import { isAppError } from '../core/errors.js';
 import type { Manifest } from '../models/manifest.schema.js';
 import type { ModelPackage } from '../models/package.js';
-import { moduleChecks, report, staticVetting, type Check, type VettingReport } from '../models/vetting.js';
+import { moduleChecks, report, type Check, type VettingReport } from '../models/vetting.js';
+import { staticVettingInThread } from './static-vetting-thread.js';
 import type { Executor, ExecuteResult } from '../workers/client.js';
 import { REASON_SLOTS } from '../workers/protocol.js';
 
@@ -124,7 +124,7 @@ async function dryRun(source: string, batchSource: string, compiled: boolean, m:
 }
 
 export async function vetPackage(pkg: ModelPackage, executor: Executor): Promise<VettingReport & { cost: VettingCost | null }> {
-  const { manifest, checks, runtime } = staticVetting(pkg, catalog());
+  const { manifest, checks, runtime } = await staticVettingInThread(pkg);
   const structure = runtime?.structure;
   if (!runtime) return { ...report(pkg, checks, structure), cost: null };
   const staticOk = checks.every((c) => c.status !== 'fail');

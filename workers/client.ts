@@ -59,8 +59,10 @@ export interface ExecuteRequest {
   /** Who the run is for: subjects tasks never mix requesters. */
   partition?: string;
   /**
-   * Cohort mode: `source` is the platform's own module compiled from a model as data
-   * (RuntimeModule.compiled), scored through its scoreBatch. Never set for a package's code.
+   * `source` is the platform's own module compiled from a model as data
+   * (RuntimeModule.compiled); never set for a package's code. Cohort mode: scored through
+   * its scoreBatch; subjects mode: a task's rows are scored in one fresh context (each row
+   * alone only if that fails).
    */
   compiled?: boolean;
   lane?: Lane;
@@ -249,7 +251,7 @@ export class Executor {
       data.set(g.req.data, o);
       o += g.req.data.length;
     }
-    const task: Task = { kind: 'fresh', source: head.req.source, fields: [...head.req.fields], reasons: [...head.req.reasons], limits: head.req.limits ?? DEFAULT_LIMITS, data };
+    const task: Task = { kind: 'fresh', source: head.req.source, fields: [...head.req.fields], reasons: [...head.req.reasons], limits: head.req.limits ?? DEFAULT_LIMITS, data, ...(head.req.compiled ? { compiled: true } : {}) };
     let from = 0;
     const parts = group.map((g) => {
       const start = from;
@@ -290,7 +292,7 @@ export class Executor {
     if (rows === 0) return { scores: new Float64Array(0), reasons: new Uint8Array(0), failed: new Uint8Array(0), cpuMs: 0 };
     if (req.mode === 'subjects') {
       if (lane === 'vetting') return this.fresh(lane, req, rows, limits);
-      const key = createHash('sha256').update(JSON.stringify([req.source, req.fields, req.reasons, limits, req.partition ?? ''])).digest('hex');
+      const key = createHash('sha256').update(JSON.stringify([req.source, req.fields, req.reasons, limits, req.partition ?? '', req.compiled === true])).digest('hex');
       // a large request is queued in pieces, so that every production lane takes a share
       const piece = this.opts.batchRows;
       const parts = await Promise.all(
@@ -378,6 +380,11 @@ export class Executor {
     if (r.kind === 'failed') throw sandboxError(r.code);
     if (r.kind !== 'module') throw sandboxError('SANDBOX_OUTPUT_INVALID');
     return r.report;
+  }
+
+  /** Processes of a lane (as configured; a process being restarted counts). */
+  laneCount(lane: Lane): number {
+    return this.lanes[lane].length;
   }
 
   /** The confinement the executors run in (shared with the crypto process). */

@@ -34,7 +34,9 @@ const reasonsSchema = z.array(z.string().max(64)).max(MAX_REASON_CODES);
  * batch:  every row in one hardened context (row purity by the pure-module discipline);
  *         any exception or the timeout fails the whole task.
  * fresh:  every row in a fresh context; a row that fails is scored again in a fresh isolate,
- *         and only a row that fails there too is reported as failed.
+ *         and only a row that fails there too is reported as failed. A platform-compiled
+ *         module (row-pure by construction) scores the task's rows in one fresh context
+ *         first; only if that fails is each row scored alone.
  * inspect: compile and evaluate the module in a hardened context, report its exports.
  */
 export const taskSchema = z.discriminatedUnion('kind', [
@@ -60,6 +62,8 @@ export const taskSchema = z.discriminatedUnion('kind', [
       reasons: reasonsSchema,
       limits: limitsSchema,
       data: z.instanceof(Float64Array),
+      /** The source is the platform's own compiled module: its rows are first scored together in one fresh context. */
+      compiled: z.boolean().optional(),
     })
     .strict(),
   z.object({ kind: z.literal('inspect'), source: z.string().max(MAX_COMPILED_BYTES), limits: limitsSchema }).strict(),

@@ -124,6 +124,14 @@ function walk(node: AnyNode, visit: (n: AnyNode, parent: AnyNode | null) => void
 
 /** Deeper than this, a syntax tree is refused (a 30,000-deep member chain overflowed the walk: attack A6). */
 export const MAX_AST_DEPTH = 400;
+/**
+ * More syntax nodes than this, and a module is refused: the executor parses every module it
+ * runs, in a thread of 256 MB, and ran out of it on a compiled model of 950,000 nodes
+ * (790,000 parsed; test/attacks/compiled-size-limit.test.ts). A hand-written model within
+ * MAX_SOURCE_BYTES stays far below.
+ */
+export const MAX_AST_NODES = 600_000;
+export const TOO_MANY_NODES = `the module has more than ${MAX_AST_NODES} syntax nodes`;
 
 /**
  * Every finding of the discipline in `source`, in source order; never throws. `compiled`:
@@ -138,14 +146,15 @@ export function checkPurity(source: string, compiled = false): Finding[] {
   }
 }
 
-/** The depth of the deepest node, without recursion. */
-function depthOf(root: AnyNode): number {
+/** The depth of the deepest node and the number of nodes, without recursion (stops past either limit). */
+function sizeOf(root: AnyNode): { depth: number; nodes: number } {
   let max = 0;
+  let nodes = 0;
   const stack: [AnyNode, number][] = [[root, 1]];
   while (stack.length) {
     const [n, d] = stack.pop() as [AnyNode, number];
     if (d > max) max = d;
-    if (max > MAX_AST_DEPTH) return max;
+    if (max > MAX_AST_DEPTH || ++nodes > MAX_AST_NODES) return { depth: max, nodes };
     for (const key of Object.keys(n)) {
       if (key === 'loc' || key === 'start' || key === 'end' || key === 'range') continue;
       const v = n[key];
@@ -154,7 +163,7 @@ function depthOf(root: AnyNode): number {
       } else if (v && typeof v === 'object' && typeof (v as AnyNode).type === 'string') stack.push([v as AnyNode, d + 1]);
     }
   }
-  return max;
+  return { depth: max, nodes };
 }
 
 const EXPORTS: ReadonlySet<string> = new Set(['score']);
@@ -170,8 +179,13 @@ function check(source: string, exportable: ReadonlySet<string>): Finding[] {
   }
   const out: Finding[] = [];
   const add = (rule: PurityRule, n: AnyNode | null, message: string, severity: Finding['severity'] = 'fail') => out.push({ rule, ...at(n as never), message, severity });
-  if (depthOf(program) > MAX_AST_DEPTH) {
+  const size = sizeOf(program);
+  if (size.depth > MAX_AST_DEPTH) {
     add('parse', program, `the module is nested deeper than ${MAX_AST_DEPTH} levels`);
+    return out;
+  }
+  if (size.nodes > MAX_AST_NODES) {
+    add('parse', program, TOO_MANY_NODES);
     return out;
   }
   // R8 (attack A7): names bound to a string literal anywhere (const C = 'constructor') are

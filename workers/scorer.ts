@@ -2,7 +2,7 @@
 // posts the result back. The executor's main thread stays free for the channel and the
 // heartbeats, and terminates this thread when a task overruns its backstop.
 import { parentPort } from 'node:worker_threads';
-import { debugFirstError, FreshScorer, HardenedBatch, SandboxFailure } from './isolates.js';
+import { debugFirstError, FreshScorer, HardenedBatch, SandboxFailure, scoreCompiledTogether } from './isolates.js';
 import { REASON_SLOTS, type Task, type TaskResult } from './protocol.js';
 
 function cpuMs(from: NodeJS.CpuUsage): number {
@@ -45,6 +45,10 @@ export function runTask(task: Task): TaskResult {
     case 'fresh': {
       const k = task.fields.length;
       const rows = task.data.length / k;
+      if (task.compiled === true && rows > 1) {
+        const together = scoreCompiledTogether(task.source, task.fields, task.reasons, task.limits, task.data);
+        if (together) return { kind: 'scores', scores: together.scores, reasons: together.reasons, failed: new Uint8Array(rows), cpuMs: cpuMs(cpu) };
+      }
       let scorer: FreshScorer;
       try {
         scorer = new FreshScorer(task.source, task.fields, task.reasons, task.limits);

@@ -132,7 +132,7 @@ export async function runAggregate(ctx: RunCtx, org: Org, req: AggregateRequest)
   }
 
   // The slot on the aggregate lane, and so the availability time, are fixed now, from public quantities.
-  const timing = aggregateTiming(cohort.length, row.cost_micros, 1, policy.timing);
+  const timing = aggregateTiming(cohort.length, row.cost_micros, ctx.executor.laneCount('aggregate'), policy.timing);
   const slot = reserveSlot(ctx, entity, timing.computeMs, new Date(requestedAt.getTime() + Math.ceil(policy.timing.aggregateBaseMs / 2)));
   if (!slot) throw platformError('RUN_BUSY');
   const availableAt = new Date(slot.end.getTime() + Math.ceil(policy.timing.aggregateBaseMs / 2) + Math.ceil((cohort.length / 1000) * policy.timing.aggregatePerThousandMs));

@@ -59,7 +59,7 @@ const digest = (b: Uint8Array) => `sha256:${createHash('sha256').update(b).diges
 
 export async function runEncrypted(ctx: RunCtx, bank: Org, req: EncryptedRequest): Promise<RunAnswer & { ciphertext?: string; slots?: number }> {
   requireKind(bank, 'bank');
-  const { row, manifest, module } = runnableModel(ctx, req.modelId, 'bank');
+  const { row, manifest, module, compiled } = runnableModel(ctx, req.modelId, 'bank');
   const features = manifest.bankFeatures ?? [];
   if (features.length === 0) throw platformError('RUN_BAD_REQUEST', { detail: 'model has no bank features' });
   if (!hasAccess(ctx, bank.id, req.modelId, req.purpose)) throw platformError('ACCESS_NOT_GRANTED');
@@ -108,7 +108,7 @@ export async function runEncrypted(ctx: RunCtx, bank: Org, req: EncryptedRequest
   if (rows.length) {
     const contract = contractOf(manifest);
     try {
-      const out = await ctx.executor.execute({ mode: 'subjects', source: module, fields: manifest.inputs, reasons: contract.reasons, data: ctx.vault.project(manifest.inputs, rows).data, partition: bank.id, limits: { memoryMb: 128, callMs: ctx.policy.policy.timing.subjectCallMs } });
+      const out = await ctx.executor.execute({ mode: 'subjects', source: module, compiled, fields: manifest.inputs, reasons: contract.reasons, data: ctx.vault.project(manifest.inputs, rows).data, partition: bank.id, limits: { memoryMb: 128, callMs: ctx.policy.policy.timing.subjectCallMs } });
       const checked = checkedScores(out, rows.length, contract);
       let r = 0;
       req.subjects.forEach((_, i) => {

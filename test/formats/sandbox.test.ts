@@ -97,6 +97,28 @@ describe('compiled modules in the platform sandbox', () => {
     expect(viaBatch.reasons.every((r) => r === 0)).toBe(true);
   });
 
+  it.each(cases().map((c) => [c.name, c] as const))('%s: a bank\'s merchants scored together in one fresh context get what each gets alone', async (_, c) => {
+    const fields = c.ir.inputs;
+    const reasons = [...new Set(Object.values(c.map))];
+    const exp = expected('xgb-logistic');
+    const data = new Float64Array(exp.rows.length * fields.length);
+    exp.rows.forEach((r, i) => fields.forEach((f, j) => (data[i * fields.length + j] = r[exp.fields.indexOf(f)] ?? NaN)));
+    const source = compileModule(c.ir, c.scaling, c.lattice, c.map, 3);
+    const alone = await executor.execute({ mode: 'subjects', source, fields, reasons, data: data.slice() });
+    const together = await executor.execute({ mode: 'subjects', source, compiled: true, fields, reasons, data: data.slice() });
+    expect(Array.from(together.scores)).toEqual(Array.from(alone.scores));
+    expect(Array.from(together.reasons)).toEqual(Array.from(alone.reasons));
+    expect(Array.from(together.failed)).toEqual(Array.from(alone.failed));
+    expect(together.reasons.some((r) => r > 0)).toBe(true);
+  });
+
+  it('when scoring a task\'s merchants together fails, each is scored alone: only the failing merchant gets the default', async () => {
+    const source = 'export function score(row) {\n  if (row.business_age_months === 7) return row.nothing.at;\n  return { score: 300 + 10 * row.business_age_months };\n}\n';
+    const out = await executor.execute({ mode: 'subjects', source, compiled: true, fields: ['business_age_months'], reasons: [], data: new Float64Array([1, 7, 3]) });
+    expect(Array.from(out.failed)).toEqual([0, 1, 0]);
+    expect([out.scores[0], out.scores[2]]).toEqual([310, 330]);
+  });
+
   it('runs a module exporting scoreBatch only when the platform compiled it: a package\'s JavaScript is refused', async () => {
     const source = 'export function score(row) {\n  return { score: 300 };\n}\nexport function scoreBatch(x, names, n, out) {\n  for (let i = 0; i < n; i++) out[i] = x[i];\n}\n';
     const data = new Float64Array([310, 320]);

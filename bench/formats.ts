@@ -311,7 +311,12 @@ export async function benchFormatsRun(ctx: BenchContext): Promise<Figure[]> {
       approveModel(c, regulator, submitted.id, {});
       const cost = submitted.report.checks.find((k) => k.id === 'dryrun.cost')?.reason ?? '';
       const n = c.vault.info.subjects;
-      const { endToEnd, availableAfter } = await aggregateBacktest(running.url, fintech.key, submitted.id);
+      const { endToEnd, availableAfter } = await aggregateBacktest(running.url, fintech.key, submitted.id).catch((e: unknown) => {
+        // the exact cause is the platform's (the requester sees RUN_FAILED): for the operator, from the ledger
+        const size = c.ledger.size();
+        const failed = c.ledger.entries(Math.max(0, size - 10), size).filter((x) => x.entry.type === 'run.failed');
+        throw new Error(`${String(e)}; ledger: ${JSON.stringify(failed.map((x) => x.entry))}`);
+      });
       figures.push(
         figure(
           `formats.xgb300-trained.aggregate-backtest.${n}.lanes-${lanes}`,

@@ -28,7 +28,7 @@ const COMMON: [string, string][] = [
 
 export const COMMANDS: Record<string, CommandHelp> = {
   serve: {
-    args: '[--port P] [--host H] [--tls-cert FILE --tls-key FILE]',
+    args: '[--port P] [--host H] [--tls-cert FILE --tls-key FILE] [--confinement MODE] [--aggregate-lanes N]',
     about: 'serve the API on embedded defaults (first start builds everything)',
     flags: [
       ['--port P', 'port to listen on (default 8787, or $DFIX_PORT; 0 picks a free one)'],

@@ -136,7 +136,7 @@ export function staticVetting(pkg: ModelPackage, catalog: readonly Field[]): { m
       return { manifest, checks, runtime: null };
     }
   } else runtime = { source: pkg.source, batchSource: pkg.source, compiled: false };
-  checks.push(...purityChecks(runtime.source, manifest?.format !== undefined && manifest.format !== 'javascript'));
+  checks.push(...purityChecks(runtime.source, runtime.compiled));
   return { manifest, checks, runtime };
 }
 

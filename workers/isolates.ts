@@ -251,18 +251,14 @@ export class HardenedBatch {
     const per = Math.max(1, Math.floor(CHUNK_BYTES / (8 * k)));
     const before = this.isolate.cpuTime;
     const end = performance.now() + timeoutMs;
-    let out: Scored;
-    if (rows <= per) out = call(this.isolate, this.loaded, data, k, rows, this.fields, this.reasons, timeoutMs, this.compiled);
-    else {
-      out = { scores: new Float64Array(rows), reasons: new Uint8Array(rows * REASON_SLOTS) };
-      for (let from = 0; from < rows; from += per) {
-        const to = Math.min(rows, from + per);
-        const left = Math.floor(end - performance.now());
-        if (left < 1) throw new SandboxFailure('SANDBOX_TIMEOUT');
-        const part = call(this.isolate, this.loaded, data.subarray(from * k, to * k), k, to - from, this.fields, this.reasons, left, this.compiled);
-        out.scores.set(part.scores, from);
-        out.reasons.set(part.reasons, from * REASON_SLOTS);
-      }
+    const out: Scored = { scores: new Float64Array(rows), reasons: new Uint8Array(rows * REASON_SLOTS) };
+    for (let from = 0; from < rows; from += per) {
+      const to = Math.min(rows, from + per);
+      const left = Math.floor(end - performance.now());
+      if (left < 1) throw new SandboxFailure('SANDBOX_TIMEOUT');
+      const part = call(this.isolate, this.loaded, data.subarray(from * k, to * k), k, to - from, this.fields, this.reasons, left, this.compiled);
+      out.scores.set(part.scores, from);
+      out.reasons.set(part.reasons, from * REASON_SLOTS);
     }
     this.lastCpuMs = Number(this.isolate.cpuTime - before) / 1e6;
     return out;

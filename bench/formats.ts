@@ -282,6 +282,20 @@ export async function benchFormatsInExecutor(ctx: BenchContext): Promise<Figure[
         figures.push(figure(`formats.${label}.executor-vs-reference`, sandboxed, 'ms', refPlain, `${n} rows: the 11-characteristic PMML scorecard in the executor over the hand-written reference scorecard in plain Node; target at most 2`));
       }
     }
+    // vetting's dry run of the worst case of that shape (300 full depth-6 trees, 3 reasons):
+    // its merchants with TreeSHAP in a hardened batch of the vetting lane, within 2 s
+    const { DRY_RUN_SUBJECTS } = await import('../sandbox/vetting.js');
+    const fields = benchFields();
+    const full = parseXgboostJson(syntheticXgboost(fields, dummyMatrix(fields, 512, 2).data), catalog());
+    const codes = ['R01_CODE', 'R02_CODE', 'R03_CODE'];
+    const withReasons = compileModule(full, { method: 'pdo', offset: 600, pdo: 50, odds: 'good:bad', predicts: 'bad' }, { min: 300, max: 900, step: 10 }, Object.fromEntries(fields.map((f, i) => [f, codes[i % 3] as string])), 3);
+    const dry = dummyRows(fields, DRY_RUN_SUBJECTS, 4);
+    const cpu: number[] = [];
+    for (let i = 0; i < 3; i++) cpu.push((await executor.execute({ mode: 'cohort', lane: 'vetting', source: withReasons, fields, reasons: codes, data: dry.slice(), timeoutMs: 60_000 })).cpuMs);
+    const mod = (await import(`data:text/javascript,${encodeURIComponent(withReasons)}`)) as { score: ScoreFn };
+    const rows = toRows(fields, dry);
+    loop(mod.score, rows)();
+    figures.push(figure('formats.xgb300-full.vetting dry run (hardened)', cpu.sort((a, b) => a - b)[1] as number, 'ms', timeMedian(3, loop(mod.score, rows)), `CPU of ${DRY_RUN_SUBJECTS} merchants with 3 reasons (TreeSHAP) in a hardened batch of the vetting lane, as vetting's dry run scores them (budget 2000 ms), over the same module in plain Node after a warm-up pass`));
   } finally {
     await executor.close();
   }

@@ -22,6 +22,7 @@ import type { Ctx } from './context.js';
 import { platformError } from './errors.js';
 import { requireKind } from './orgs.js';
 import { modelRow, newId, type ApprovalStage, type ModelRow, type Org } from './state.js';
+import { runtimeModuleInThread, type RunModules } from './model-thread.js';
 import { vetPackage } from './vetting.js';
 import type { modelRecord } from './models.schema.js';
 import { emit, regulators } from './webhooks/events.js';
@@ -156,7 +157,7 @@ export function approveModel(ctx: Ctx, regulator: Org, id: string, a: z.infer<ty
     const row = rowOf(ctx, id);
     const promotion = stage === 'production' && row.status === 'approved' && row.stage === 'evaluation';
     if (row.status !== 'vetted' && !promotion) throw platformError('MODEL_STATE', { detail: 'stage' });
-    if (promotion && !checkedModel(row).intact) throw platformError('MODEL_STATE', { detail: 'digest' });
+    if (promotion && !intactOf(row)) throw platformError('MODEL_STATE', { detail: 'digest' });
     ctx.db
       .prepare("UPDATE models SET status = 'approved', stage = ?, approved_digest = ?, policy = ?, expires_at = ?, note = ? WHERE id = ?")
       .run(stage, row.digest, ctx.policy.digest, expiresAt, a.note ?? null, id);
@@ -197,8 +198,9 @@ export function catalog(ctx: Ctx, tag: string | undefined) {
   return rows.map(publicCard).filter((c) => !tag || (c.manifest.tags ?? []).includes(tag));
 }
 
-// The digest check and the parsed manifest are cached against the exact stored text: any
-// change to the manifest or source in the database misses the cache and is checked again.
+// The digest check, the parsed manifest and the modules are cached against the exact stored
+// text: any change to the manifest or source in the database misses the cache and is
+// checked again.
 interface Checked {
   manifestText: string;
   source: string;
@@ -214,6 +216,8 @@ interface Checked {
 }
 /** By model id; the least recently used dropped past this many (a miss is only checked again). */
 const checked = new LRUCache<string, Checked>({ max: 1000 });
+/** Checks in progress, by model id: concurrent first runs of a model compile it once. */
+const checking = new Map<string, Promise<Checked>>();
 /** Shared across runs, so nobody may change it. */
 function deepFreeze<T>(v: T): T {
   if (v && typeof v === 'object' && !Object.isFrozen(v)) {
@@ -222,34 +226,52 @@ function deepFreeze<T>(v: T): T {
   }
   return v;
 }
-function checkedModel(row: ModelRow): Checked {
+const sameText = (c: Checked, row: ModelRow) => c.manifestText === row.manifest && c.source === row.source && c.approved === row.approved_digest;
+
+/** Whether the stored package is still the one approved. */
+function intactOf(row: ModelRow): boolean {
+  return modelDigest({ manifestJson: JSON.parse(row.manifest) as unknown, source: row.source }) === row.approved_digest;
+}
+
+async function checkedModel(row: ModelRow): Promise<Checked> {
   const c = checked.get(row.id);
-  if (c && c.manifestText === row.manifest && c.source === row.source && c.approved === row.approved_digest) return c;
-  const manifestJson = JSON.parse(row.manifest) as unknown;
-  const manifest = deepFreeze(parseManifest(manifestJson));
-  let module: string | null = null;
-  let batchModule: string | null = null;
-  let compiled = false;
-  try {
-    const runtime = manifest ? runtimeModule(manifest, row.source, fieldCatalog()) : null;
-    module = runtime?.source ?? null;
-    batchModule = runtime?.batchSource ?? null;
-    compiled = runtime?.compiled ?? false;
-  } catch {
-    module = null; // vetting refused such a file; a changed one is not runnable
+  if (c && sameText(c, row)) return c;
+  const pending = checking.get(row.id);
+  if (pending) {
+    const p = await pending;
+    if (sameText(p, row)) return p;
   }
-  const fresh: Checked = {
+  const job = check(row);
+  checking.set(row.id, job);
+  try {
+    const fresh = await job;
+    checked.set(row.id, fresh);
+    return fresh;
+  } finally {
+    if (checking.get(row.id) === job) checking.delete(row.id);
+  }
+}
+
+async function check(row: ModelRow): Promise<Checked> {
+  const manifest = deepFreeze(parseManifest(JSON.parse(row.manifest) as unknown));
+  let modules: RunModules | null = null;
+  try {
+    // a model as data is compiled on a worker thread: a large one takes hundreds of ms of
+    // CPU, which would stall every other request on the server's event loop
+    if (manifest) modules = manifest.format === 'javascript' ? runtimeModule(manifest, row.source, fieldCatalog()) : await runtimeModuleInThread(manifest, row.source);
+  } catch {
+    modules = null; // vetting refused such a file; a changed one is not runnable
+  }
+  return {
     manifestText: row.manifest,
     source: row.source,
     approved: row.approved_digest,
-    intact: modelDigest({ manifestJson, source: row.source }) === row.approved_digest,
+    intact: intactOf(row),
     manifest,
-    module,
-    batchModule,
-    compiled,
+    module: modules?.source ?? null,
+    batchModule: modules?.batchSource ?? null,
+    compiled: modules?.compiled ?? false,
   };
-  checked.set(row.id, fresh);
-  return fresh;
 }
 
 /**
@@ -269,14 +291,14 @@ export function everInProduction(row: ModelRow): boolean {
   return row.stage === 'production' && (row.status === 'approved' || row.status === 'revoked' || row.status === 'suspended');
 }
 
-export function runnableModel(ctx: Ctx, id: string, use: ModelUse): { row: ModelRow; manifest: Manifest; module: string; batchModule: string; compiled: boolean } {
+export async function runnableModel(ctx: Ctx, id: string, use: ModelUse): Promise<{ row: ModelRow; manifest: Manifest; module: string; batchModule: string; compiled: boolean }> {
   const raw = stmt(ctx.db, 'SELECT * FROM models WHERE id = ?').get(id);
   if (!raw) throw platformError('MODEL_UNKNOWN');
   const row = modelRow(raw);
   // a bank never sees a model that was never in production: answered as for an unknown id
   // (test/attacks/evaluation-model-oracle.test.ts)
   if (use === 'bank' && !everInProduction(row)) throw platformError('MODEL_UNKNOWN');
-  const { manifest, intact, module, batchModule, compiled } = checkedModel(row);
+  const { manifest, intact, module, batchModule, compiled } = await checkedModel(row);
   if (row.status !== 'approved' || (use === 'bank' && row.stage !== 'production') || !row.expires_at || Date.parse(row.expires_at) <= ctx.now().getTime() || !intact || !manifest || module === null || batchModule === null) {
     throw platformError('MODEL_NOT_RUNNABLE');
   }

@@ -13,7 +13,7 @@ import { isAppError } from '../core/errors.js';
 import type { Manifest } from '../models/manifest.schema.js';
 import type { ModelPackage } from '../models/package.js';
 import { moduleChecks, report, type Check, type VettingReport } from '../models/vetting.js';
-import { staticVettingInThread } from './static-vetting-thread.js';
+import { staticVettingInThread } from './model-thread.js';
 import type { Executor, ExecuteResult } from '../workers/client.js';
 import { REASON_SLOTS } from '../workers/protocol.js';
 

@@ -76,7 +76,7 @@ export async function runAggregate(ctx: RunCtx, org: Org, req: AggregateRequest)
   // public card shows it (test/attacks/evaluation-model-oracle.test.ts)
   const owner = modelOwner(ctx, req.modelId);
   if (org.kind === 'fintech' && owner && owner.provider !== org.id) throw platformError(owner.public ? 'ROLE_FORBIDDEN' : 'MODEL_UNKNOWN');
-  const { row, manifest, batchModule, compiled } = runnableModel(ctx, req.modelId, 'aggregate');
+  const { row, manifest, batchModule, compiled } = await runnableModel(ctx, req.modelId, 'aggregate');
   const policy = ctx.policy.policy;
   const statistics = [...new Set(req.statistics)].sort() as Statistic[];
   if (statistics.includes('segments') !== (req.segmentBy !== undefined)) throw platformError('RUN_BAD_REQUEST', { detail: 'segmentBy' });

@@ -59,7 +59,7 @@ const digest = (b: Uint8Array) => `sha256:${createHash('sha256').update(b).diges
 
 export async function runEncrypted(ctx: RunCtx, bank: Org, req: EncryptedRequest): Promise<RunAnswer & { ciphertext?: string; slots?: number }> {
   requireKind(bank, 'bank');
-  const { row, manifest, module, compiled } = runnableModel(ctx, req.modelId, 'bank');
+  const { row, manifest, module, compiled } = await runnableModel(ctx, req.modelId, 'bank');
   const features = manifest.bankFeatures ?? [];
   if (features.length === 0) throw platformError('RUN_BAD_REQUEST', { detail: 'model has no bank features' });
   if (!hasAccess(ctx, bank.id, req.modelId, req.purpose)) throw platformError('ACCESS_NOT_GRANTED');

@@ -31,7 +31,7 @@ export type SubjectsRequest = z.infer<typeof subjectsRequestSchema>;
 
 export async function runSubjects(ctx: RunCtx, bank: Org, req: SubjectsRequest): Promise<RunAnswer> {
   requireKind(bank, 'bank');
-  const { row, manifest, module, compiled } = runnableModel(ctx, req.modelId, 'bank');
+  const { row, manifest, module, compiled } = await runnableModel(ctx, req.modelId, 'bank');
   if (!hasAccess(ctx, bank.id, req.modelId, req.purpose)) throw platformError('ACCESS_NOT_GRANTED');
   const policy = ctx.policy.policy;
   const subjects = [...new Set(req.subjects)];

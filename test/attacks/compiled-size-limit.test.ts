@@ -11,7 +11,7 @@
 // refused at vetting with FORMAT_LIMIT naming `compiled>`), and no submission blocks the
 // server's event loop for more than a second. FIXED: the discipline refuses a module of
 // more than 600,000 syntax nodes (a model as data: check format.size, FORMAT_LIMIT), and the
-// static part of vetting runs on a worker thread (sandbox/static-vetting-thread.ts).
+// static part of vetting runs on a worker thread (sandbox/model-thread.ts).
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalog } from '../../datasets/catalog.js';

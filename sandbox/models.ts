@@ -292,16 +292,28 @@ export function everInProduction(row: ModelRow): boolean {
 }
 
 export async function runnableModel(ctx: Ctx, id: string, use: ModelUse): Promise<{ row: ModelRow; manifest: Manifest; module: string; batchModule: string; compiled: boolean }> {
-  const raw = stmt(ctx.db, 'SELECT * FROM models WHERE id = ?').get(id);
-  if (!raw) throw platformError('MODEL_UNKNOWN');
-  const row = modelRow(raw);
-  // a bank never sees a model that was never in production: answered as for an unknown id
-  // (test/attacks/evaluation-model-oracle.test.ts)
-  if (use === 'bank' && !everInProduction(row)) throw platformError('MODEL_UNKNOWN');
-  const { manifest, intact, module, batchModule, compiled } = await checkedModel(row);
-  if (row.status !== 'approved' || (use === 'bank' && row.stage !== 'production') || !row.expires_at || Date.parse(row.expires_at) <= ctx.now().getTime() || !intact || !manifest || module === null || batchModule === null) {
-    throw platformError('MODEL_NOT_RUNNABLE');
+  let fresh: Checked | undefined;
+  // the model as it is now: read again after its modules were compiled (which yields the
+  // event loop), so a model revoked meanwhile does not run
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const raw = stmt(ctx.db, 'SELECT * FROM models WHERE id = ?').get(id);
+    if (!raw) throw platformError('MODEL_UNKNOWN');
+    const row = modelRow(raw);
+    // a bank never sees a model that was never in production: answered as for an unknown id
+    // (test/attacks/evaluation-model-oracle.test.ts)
+    if (use === 'bank' && !everInProduction(row)) throw platformError('MODEL_UNKNOWN');
+    if (row.status !== 'approved' || (use === 'bank' && row.stage !== 'production') || !row.expires_at || Date.parse(row.expires_at) <= ctx.now().getTime()) {
+      throw platformError('MODEL_NOT_RUNNABLE');
+    }
+    const cached = checked.get(row.id);
+    const c = fresh && sameText(fresh, row) ? fresh : cached && sameText(cached, row) ? cached : undefined;
+    if (!c) {
+      fresh = await checkedModel(row);
+      continue;
+    }
+    if (!c.intact || !c.manifest || c.module === null || c.batchModule === null) throw platformError('MODEL_NOT_RUNNABLE');
+    return { row, manifest: c.manifest, module: c.module, batchModule: c.batchModule, compiled: c.compiled };
   }
-  return { row, manifest, module, batchModule, compiled };
+  throw platformError('MODEL_NOT_RUNNABLE');
 }
 

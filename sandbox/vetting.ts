@@ -101,14 +101,15 @@ async function dryRun(source: string, batchSource: string, compiled: boolean, m:
     }
   }
   // cost: the marginal CPU per row in a hardened batch (a fresh isolate's warm-up is the
-  // same for any size, so it is measured at two sizes and their difference taken)
+  // same for any size, so it is measured at two sizes and their difference taken); the
+  // least of three runs at each size, since whatever else runs on the machine only adds
   let cost: VettingCost | null = null;
   try {
     const big = new Float64Array(data.length * 4);
     for (let i = 0; i < 4; i++) big.set(data, i * data.length);
     const cpu = async (d: Float64Array) => {
       const runs: number[] = [];
-      for (let i = 0; i < 2; i++) runs.push((await executor.execute({ ...base, source: batchSource, compiled, mode: 'cohort', data: d, timeoutMs: 10_000 })).cpuMs);
+      for (let i = 0; i < 3; i++) runs.push((await executor.execute({ ...base, source: batchSource, compiled, mode: 'cohort', data: d, timeoutMs: 10_000 })).cpuMs);
       return Math.min(...runs);
     };
     const small4k = await cpu(data);

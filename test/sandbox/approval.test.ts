@@ -7,7 +7,7 @@ import { readPackage } from '../../models/package.js';
 import { grantAccess, requestAccess } from '../../sandbox/access.js';
 import { recordConsent } from '../../sandbox/consents.js';
 import { inbox } from '../../sandbox/inbox.js';
-import { approveModel, catalog, getModel, rejectModel, submitModel } from '../../sandbox/models.js';
+import { approveModel, catalog, getModel, rejectModel, revokeModel, runnableModel, submitModel } from '../../sandbox/models.js';
 import { runAggregate } from '../../sandbox/run/aggregate.js';
 import { runSubjects } from '../../sandbox/run/subjects.js';
 import { migrate } from '../../sandbox/state.js';
@@ -146,5 +146,30 @@ describe('migration', () => {
     } finally {
       rmDir(dir);
     }
+  });
+});
+
+// An approved model as data is compiled for its runs on a worker thread (the event loop
+// stays free), which yields between reading the model and running it.
+describe('compiling a model as data for its runs', () => {
+  const xgb = readPackage('models/examples/xgboost-credit');
+  const submitXgb = async () => (await submitModel(w.platform.ctx, w.fintech, { manifest: xgb.manifestJson as Record<string, unknown>, source: xgb.source })).id;
+
+  it('a model revoked while its modules are compiled does not run', async () => {
+    const id = await submitXgb();
+    approveModel(w.platform.ctx, w.regulator, id, {});
+    const pending = runnableModel(w.platform.ctx, id, 'aggregate');
+    revokeModel(w.platform.ctx, w.regulator, id, 'revoked during the compilation');
+    await expect(pending).rejects.toMatchObject({ code: 'MODEL_NOT_RUNNABLE' });
+  });
+
+  it('concurrent first runs get the same compiled modules', async () => {
+    const id = await submitXgb();
+    approveModel(w.platform.ctx, w.regulator, id, {});
+    const [a, b] = await Promise.all([runnableModel(w.platform.ctx, id, 'aggregate'), runnableModel(w.platform.ctx, id, 'bank')]);
+    expect(a.compiled && b.compiled).toBe(true);
+    expect(a.batchModule).toContain('export function scoreBatch');
+    expect(b.module).toBe(a.module);
+    expect(b.batchModule).toBe(a.batchModule);
   });
 });

@@ -214,8 +214,15 @@ interface Checked {
   /** module and batchModule are the platform's compiled modules (a model as data): see ExecuteRequest.compiled. */
   compiled: boolean;
 }
-/** By model id; the least recently used dropped past this many (a miss is only checked again). */
-const checked = new LRUCache<string, Checked>({ max: 1000 });
+/**
+ * By model id; the least recently used dropped past 1,000 models or 256 M characters of
+ * text (a compiled model as data holds up to 3 MB per module; a miss is only checked again).
+ */
+const checked = new LRUCache<string, Checked>({
+  max: 1000,
+  maxSize: 256 * 1024 * 1024,
+  sizeCalculation: (c) => 1 + c.manifestText.length + c.source.length + (c.module === c.source ? 0 : (c.module?.length ?? 0)) + (c.batchModule === c.module ? 0 : (c.batchModule?.length ?? 0)),
+});
 /** Checks in progress, by model id: concurrent first runs of a model compile it once. */
 const checking = new Map<string, Promise<Checked>>();
 /** Shared across runs, so nobody may change it. */

@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
+import { isAppError } from '../core/errors.js';
 import { MAX_MODEL_FILE_BYTES, REASON_SLOTS } from '../core/limits.js';
 import { stmt } from '../core/sqlite.js';
 import type { Manifest } from '../models/manifest.schema.js';
@@ -266,7 +267,9 @@ async function check(row: ModelRow): Promise<Checked> {
     // a model as data is compiled on a worker thread: a large one takes hundreds of ms of
     // CPU, which would stall every other request on the server's event loop
     if (manifest) modules = manifest.format === 'javascript' ? runtimeModule(manifest, row.source, fieldCatalog()) : await runtimeModuleInThread(manifest, row.source);
-  } catch {
+  } catch (e) {
+    // the thread failed: nothing known of the model, nothing remembered (asked again next run)
+    if (isAppError(e) && e.code === 'SANDBOX_UNAVAILABLE') throw e;
     modules = null; // vetting refused such a file; a changed one is not runnable
   }
   return {
@@ -281,10 +284,6 @@ async function check(row: ModelRow): Promise<Checked> {
   };
 }
 
-/**
- * An approved, unexpired, unchanged model, with the module the executor runs for it; for a
- * bank's use (subjects, encrypted), approved into production.
- */
 /** A model's provider, and whether its public card is shown (production), or null for an unknown id. */
 export function modelOwner(ctx: Ctx, id: string): { provider: string; public: boolean } | null {
   const raw = stmt(ctx.db, 'SELECT * FROM models WHERE id = ?').get(id);
@@ -298,7 +297,13 @@ export function everInProduction(row: ModelRow): boolean {
   return row.stage === 'production' && (row.status === 'approved' || row.status === 'revoked' || row.status === 'suspended');
 }
 
-export async function runnableModel(ctx: Ctx, id: string, use: ModelUse): Promise<{ row: ModelRow; manifest: Manifest; module: string; batchModule: string; compiled: boolean }> {
+/**
+ * An approved, unexpired, unchanged model, with the modules the executor runs for it; for a
+ * bank's use (subjects, encrypted), approved into production. `authorise` (the caller's own
+ * checks, such as a bank's access) runs before anything is compiled: a request refused
+ * makes the server compile nothing.
+ */
+export async function runnableModel(ctx: Ctx, id: string, use: ModelUse, authorise: (row: ModelRow) => void = () => undefined): Promise<{ row: ModelRow; manifest: Manifest; module: string; batchModule: string; compiled: boolean }> {
   let fresh: Checked | undefined;
   // the model as it is now: read again after its modules were compiled (which yields the
   // event loop), so a model revoked meanwhile does not run
@@ -312,6 +317,7 @@ export async function runnableModel(ctx: Ctx, id: string, use: ModelUse): Promis
     if (row.status !== 'approved' || (use === 'bank' && row.stage !== 'production') || !row.expires_at || Date.parse(row.expires_at) <= ctx.now().getTime()) {
       throw platformError('MODEL_NOT_RUNNABLE');
     }
+    authorise(row);
     const cached = checked.get(row.id);
     const c = fresh && sameText(fresh, row) ? fresh : cached && sameText(cached, row) ? cached : undefined;
     if (!c) {

@@ -59,10 +59,12 @@ const digest = (b: Uint8Array) => `sha256:${createHash('sha256').update(b).diges
 
 export async function runEncrypted(ctx: RunCtx, bank: Org, req: EncryptedRequest): Promise<RunAnswer & { ciphertext?: string; slots?: number }> {
   requireKind(bank, 'bank');
-  const { row, manifest, module, compiled } = await runnableModel(ctx, req.modelId, 'bank');
+  // access is checked before the model's modules are built: a bank without it makes the server compile nothing
+  const { row, manifest, module, compiled } = await runnableModel(ctx, req.modelId, 'bank', () => {
+    if (!hasAccess(ctx, bank.id, req.modelId, req.purpose)) throw platformError('ACCESS_NOT_GRANTED');
+  });
   const features = manifest.bankFeatures ?? [];
   if (features.length === 0) throw platformError('RUN_BAD_REQUEST', { detail: 'model has no bank features' });
-  if (!hasAccess(ctx, bank.id, req.modelId, req.purpose)) throw platformError('ACCESS_NOT_GRANTED');
   const params = ctx.policy.policy.encryption;
   if (req.subjects.length > params.polyModulusDegree / 2) throw platformError('RUN_BAD_REQUEST', { detail: 'subjects' });
   if (new Set(req.subjects).size !== req.subjects.length || !req.subjects.every(isValidUscc)) throw platformError('SUBJECT_INVALID');

@@ -31,8 +31,10 @@ export type SubjectsRequest = z.infer<typeof subjectsRequestSchema>;
 
 export async function runSubjects(ctx: RunCtx, bank: Org, req: SubjectsRequest): Promise<RunAnswer> {
   requireKind(bank, 'bank');
-  const { row, manifest, module, compiled } = await runnableModel(ctx, req.modelId, 'bank');
-  if (!hasAccess(ctx, bank.id, req.modelId, req.purpose)) throw platformError('ACCESS_NOT_GRANTED');
+  // access is checked before the model's modules are built: a bank without it makes the server compile nothing
+  const { row, manifest, module, compiled } = await runnableModel(ctx, req.modelId, 'bank', () => {
+    if (!hasAccess(ctx, bank.id, req.modelId, req.purpose)) throw platformError('ACCESS_NOT_GRANTED');
+  });
   const policy = ctx.policy.policy;
   const subjects = [...new Set(req.subjects)];
   if (subjects.length > policy.subjects.maxSubjectsPerRun) throw platformError('RUN_BAD_REQUEST', { detail: 'subjects' });

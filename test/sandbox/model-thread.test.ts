@@ -27,6 +27,6 @@ describe('runtimeModuleInThread', () => {
     const broken = pkg.source.replace('"split_conditions"', '"split_conditionz"');
     expect(broken).not.toBe(pkg.source);
     expect(() => runtimeModule(manifest, broken, catalog())).toThrow();
-    await expect(runtimeModuleInThread(manifest, broken)).rejects.toThrow('model thread failed');
+    await expect(runtimeModuleInThread(manifest, broken)).rejects.toThrow('the model file was refused');
   });
 });

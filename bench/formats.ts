@@ -29,7 +29,7 @@ const MODULE_SHAP_ROWS = 1000;
 const SUBJECTS_ROWS = 1000;
 
 /** A small deterministic generator (mulberry32). */
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -57,7 +57,8 @@ function decideAccess(ctx: Ctx, provider: Org, id: string, status: 'granted' | '
 export const grantAccess = (ctx: Ctx, provider: Org, id: string, terms: z.infer<typeof grantSchema> = {}) => decideAccess(ctx, provider, id, 'granted', undefined, terms);
 export const denyAccess = (ctx: Ctx, provider: Org, id: string, reason: string) => decideAccess(ctx, provider, id, 'denied', reason);
 
-export function hasAccess(ctx: Ctx, bank: string, model: string, purpose: string): boolean {
-  return !!stmt(ctx.db, "SELECT 1 FROM access WHERE bank = ? AND model = ? AND purpose = ? AND status = 'granted'").get(bank, model, purpose);
+/** A bank's run of a model for a purpose needs this access granted: ACCESS_NOT_GRANTED otherwise. */
+export function requireAccess(ctx: Ctx, bank: string, model: string, purpose: string): void {
+  if (!stmt(ctx.db, "SELECT 1 FROM access WHERE bank = ? AND model = ? AND purpose = ? AND status = 'granted'").get(bank, model, purpose)) throw platformError('ACCESS_NOT_GRANTED');
 }
 

@@ -14,7 +14,7 @@ import { encryptionError } from '../../encryption/errors.js';
 import { evaluateJoint, validateJointInput, validatePublicKey } from '../../encryption/evaluate.js';
 import { quotaDay } from '../../policies/consent.js';
 import type { Decision } from '../../policies/decision.js';
-import { hasAccess } from '../access.js';
+import { requireAccess } from '../access.js';
 import { hasValidConsent, subjectDigest } from '../consents.js';
 import { platformError } from '../errors.js';
 import { runnableModel } from '../models.js';
@@ -60,9 +60,7 @@ const digest = (b: Uint8Array) => `sha256:${createHash('sha256').update(b).diges
 export async function runEncrypted(ctx: RunCtx, bank: Org, req: EncryptedRequest): Promise<RunAnswer & { ciphertext?: string; slots?: number }> {
   requireKind(bank, 'bank');
   // access is checked before the model's modules are built: a bank without it makes the server compile nothing
-  const { row, manifest, module, compiled } = await runnableModel(ctx, req.modelId, 'bank', () => {
-    if (!hasAccess(ctx, bank.id, req.modelId, req.purpose)) throw platformError('ACCESS_NOT_GRANTED');
-  });
+  const { row, manifest, module, compiled } = await runnableModel(ctx, req.modelId, 'bank', () => requireAccess(ctx, bank.id, req.modelId, req.purpose));
   const features = manifest.bankFeatures ?? [];
   if (features.length === 0) throw platformError('RUN_BAD_REQUEST', { detail: 'model has no bank features' });
   const params = ctx.policy.policy.encryption;

@@ -9,7 +9,7 @@ import { isAppError } from '../../core/errors.js';
 import { isValidUscc } from '../../datasets/uscc.js';
 import { quotaDay } from '../../policies/consent.js';
 import type { Decision } from '../../policies/decision.js';
-import { hasAccess } from '../access.js';
+import { requireAccess } from '../access.js';
 import { hasValidConsent, subjectDigest } from '../consents.js';
 import { platformError } from '../errors.js';
 import { runnableModel } from '../models.js';
@@ -32,9 +32,7 @@ export type SubjectsRequest = z.infer<typeof subjectsRequestSchema>;
 export async function runSubjects(ctx: RunCtx, bank: Org, req: SubjectsRequest): Promise<RunAnswer> {
   requireKind(bank, 'bank');
   // access is checked before the model's modules are built: a bank without it makes the server compile nothing
-  const { row, manifest, module, compiled } = await runnableModel(ctx, req.modelId, 'bank', () => {
-    if (!hasAccess(ctx, bank.id, req.modelId, req.purpose)) throw platformError('ACCESS_NOT_GRANTED');
-  });
+  const { row, manifest, module, compiled } = await runnableModel(ctx, req.modelId, 'bank', () => requireAccess(ctx, bank.id, req.modelId, req.purpose));
   const policy = ctx.policy.policy;
   const subjects = [...new Set(req.subjects)];
   if (subjects.length > policy.subjects.maxSubjectsPerRun) throw platformError('RUN_BAD_REQUEST', { detail: 'subjects' });

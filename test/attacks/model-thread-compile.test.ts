@@ -100,7 +100,7 @@ describe('who makes the server compile a model', () => {
     approveModel(w.platform.ctx, w.regulator, id, {});
     reset();
     expect(await codeOf(subjects(id))).toBe('ACCESS_NOT_GRANTED');
-    // runnableModel (and so the compilation on a thread) comes before hasAccess in runSubjects and runEncrypted
+    // runnableModel (and so the compilation on a thread) came before the access check in runSubjects and runEncrypted
     expect(spy.calls, 'compilations caused by a bank without access').toEqual([]);
   });
 });

@@ -25,20 +25,10 @@ import { evaluate } from '../../formats/evaluate.js';
 import { parseXgboostJson } from '../../formats/xgboost.js';
 import { scalingPlan, scoreSign } from '../../formats/scaling.js';
 import { Executor } from '../../workers/client.js';
+import { rng } from '../../bench/formats.js';
 
 const f32 = Math.fround;
 const FIELDS = catalog().filter((f) => f.modelReadable && f.type !== 'text').map((f) => f.name);
-
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const T_EDGE = [-0, 0, 1.401298464324817e-45, -1.401298464324817e-45, 1.1754942106924411e-38, f32(1e-40), 3.4028234663852886e38, -3.4028234663852886e38, 0.5, 1, -1, 12, 36, 1e6, f32(0.1), f32(-2.5)];
 const L_EDGE = [-0, 0, 1.401298464324817e-45, 3.4028234663852886e38, -3.4028234663852886e38, 1, -1, f32(0.3), 1024, f32(-7.75)];

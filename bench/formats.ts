@@ -27,6 +27,11 @@ const SHAP_ROWS = 2000;
 const MODULE_SHAP_ROWS = 1000;
 /** Merchants of the executor's per-merchant (fresh context) measurement. */
 const SUBJECTS_ROWS = 1000;
+/** One-merchant bank runs a second beside the whole-vault backtest. */
+const BANK_RATE = 20;
+const BANK_QUIET_MS = 8000;
+/** Consented merchants they draw from (a result is fresh once a day per merchant and bank). */
+const BANK_MERCHANTS = 3000;
 
 /** A small deterministic generator (mulberry32). */
 export function rng(seed: number): () => number {
@@ -307,10 +312,15 @@ export async function benchFormatsInExecutor(ctx: BenchContext): Promise<Figure[
  * as `dfix model init --from` packages it, submitted, vetted, approved for evaluation, and
  * backtested over the whole vault through the API (request to released answer, held to its
  * public availability time, which the vetting's measured cost per merchant sets), with one
- * aggregate lane (the default) and with two.
+ * aggregate lane and with two. Beside it, what the backtest does to banks: a bank scores one
+ * consented merchant per request, 20 requests a second, with the same model, first alone
+ * and then while the backtest runs; their p99, the runs the platform answered later than
+ * their public time (`lateMs` in `run.executed`) and those given the default output.
  */
 export async function benchFormatsRun(ctx: BenchContext): Promise<Figure[]> {
-  const { benchPlatform, aggregateBacktest } = await import('./runs.js');
+  const { benchPlatform, aggregateBacktest, request } = await import('./runs.js');
+  const { grantAccess, requestAccess } = await import('../sandbox/access.js');
+  const { recordConsent } = await import('../sandbox/consents.js');
   const { packageFromModelFile } = await import('../models/init.js');
   const { approveModel, submitModel } = await import('../sandbox/models.js');
   const figures: Figure[] = [];
@@ -325,7 +335,37 @@ export async function benchFormatsRun(ctx: BenchContext): Promise<Figure[]> {
       approveModel(c, regulator, submitted.id, {});
       const cost = submitted.report.checks.find((k) => k.id === 'dryrun.cost')?.reason ?? '';
       const n = c.vault.info.subjects;
-      const { endToEnd, availableAfter } = await aggregateBacktest(running.url, fintech.key, submitted.id).catch((e: unknown) => {
+      const bank = org('bank', 2);
+      grantAccess(c, fintech.org, requestAccess(c, bank.org, submitted.id, 'credit-assessment').id);
+      const channel = org('channel', 3);
+      const merchants = c.vault.usccOf(Int32Array.from({ length: BANK_MERCHANTS }, (_, i) => (i * 7919) % n));
+      for (const s of merchants) recordConsent(c, channel.org, { subject: s, bank: bank.org.id, purpose: 'credit-assessment', expiresAt: '2099-01-01T00:00:00Z' });
+      let next = 0;
+      const bankRun = () => request(`${running.url}/v1/runs`, 'POST', bank.key, { mode: 'subjects', modelId: submitted.id, subjects: [merchants[next++ % merchants.length] as string], purpose: 'credit-assessment' });
+      // open loop: a request every 1000 / BANK_RATE ms, answered or not
+      const bankLoad = async (going: () => boolean) => {
+        const from = c.ledger.size();
+        const runs: Promise<{ status: number; json: Record<string, unknown>; ms: number }>[] = [];
+        while (going()) {
+          runs.push(bankRun());
+          await new Promise((r) => setTimeout(r, 1000 / BANK_RATE));
+        }
+        const answers = await Promise.all(runs);
+        const failed = answers.filter((r) => r.status !== 200 || r.json.status !== 'released').length;
+        const executed = c.ledger.entries(from, c.ledger.size()).filter((x) => x.entry.type === 'run.executed') as unknown as { entry: { lateMs?: number; substituted?: { failed?: number } } }[];
+        const late = executed.filter((x) => x.entry.lateMs !== undefined).length;
+        const replaced = executed.filter((x) => (x.entry.substituted?.failed ?? 0) > 0).length;
+        const ms = answers.map((r) => r.ms).sort((a, b) => a - b);
+        return { p99: ms[Math.min(ms.length - 1, Math.floor(ms.length * 0.99))] as number, runs: ms.length, failed, late, replaced };
+      };
+      const say = (x: Awaited<ReturnType<typeof bankLoad>>) => `${x.runs} runs, ${x.late} answered later than their public time, ${x.replaced} given the default output, ${x.failed} not released`;
+      // each production process loads and warms the model's context on its first task
+      for (let i = 0; i < 3; i++) await Promise.all([bankRun(), bankRun()]);
+      const quietUntil = Date.now() + BANK_QUIET_MS;
+      const quiet = await bankLoad(() => Date.now() < quietUntil);
+      let backtesting = true;
+      const during = bankLoad(() => backtesting);
+      const { endToEnd, availableAfter } = await aggregateBacktest(running.url, fintech.key, submitted.id).finally(() => (backtesting = false)).catch((e: unknown) => {
         // the exact cause is the platform's (the requester sees RUN_FAILED): for the operator, from the ledger
         const size = c.ledger.size();
         const failed = c.ledger.entries(Math.max(0, size - 10), size).filter((x) => x.entry.type === 'run.failed');
@@ -338,6 +378,16 @@ export async function benchFormatsRun(ctx: BenchContext): Promise<Figure[]> {
           'ms',
           availableAfter,
           `request to released answer over HTTP, ${n} merchants of the vault (projection, the aggregate lane's compiled module, release, record), ${lanes} aggregate lane${lanes > 1 ? 's' : ''}; baseline: its public availability time, set at the request from the vetting's cost (${cost.replace(/ \(.*$/, '')}); target under 10000 ms at 1,000,000`,
+        ),
+      );
+      const loaded = await during;
+      figures.push(
+        figure(
+          `formats.xgb300-trained.bank-p99-during-backtest.lanes-${lanes}`,
+          loaded.p99,
+          'ms',
+          quiet.p99,
+          `p99 of one-merchant bank runs of the same model with 3 reasons, ${BANK_RATE} a second, while the backtest above ran (${say(loaded)}); baseline: the same load for ${BANK_QUIET_MS / 1000} s without a backtest (p99 ${quiet.p99.toFixed(0)} ms; ${say(quiet)})`,
         ),
       );
     } finally {

@@ -20,7 +20,9 @@ import { usccFor, usccMixer } from '../datasets/uscc.js';
 import type { BenchContext } from './context.js';
 import { figure, timeMedian, type Figure } from './report.js';
 
-const agent = new http.Agent({ keepAlive: true });
+// idle sockets are dropped before the server's keep-alive timeout (5 s) can close one
+// under a new request (ECONNRESET)
+const agent = new http.Agent({ keepAlive: true, timeout: 4000 });
 export function request(url: string, method: string, key: string | null, body?: unknown): Promise<{ status: number; json: Record<string, unknown>; ms: number }> {
   const t = performance.now();
   return new Promise((resolve, reject) => {

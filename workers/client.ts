@@ -251,7 +251,7 @@ export class Executor {
       data.set(g.req.data, o);
       o += g.req.data.length;
     }
-    const task: Task = { kind: 'fresh', source: head.req.source, fields: [...head.req.fields], reasons: [...head.req.reasons], limits: head.req.limits ?? DEFAULT_LIMITS, data, ...(head.req.compiled ? { compiled: true } : {}) };
+    const task: Task = { kind: 'fresh', source: head.req.source, fields: [...head.req.fields], reasons: [...head.req.reasons], limits: head.req.limits ?? DEFAULT_LIMITS, data, ...(head.req.compiled ? { compiled: true, partition: head.req.partition ?? '' } : {}) };
     let from = 0;
     const parts = group.map((g) => {
       const start = from;

@@ -35,8 +35,9 @@ const reasonsSchema = z.array(z.string().max(64)).max(MAX_REASON_CODES);
  *         any exception or the timeout fails the whole task.
  * fresh:  every row in a fresh context; a row that fails is scored again in a fresh isolate,
  *         and only a row that fails there too is reported as failed. A platform-compiled
- *         module (row-pure by construction) scores the task's rows in one fresh context
- *         first; only if that fails is each row scored alone.
+ *         module (row-pure by construction) scores the task's rows in the hardened context
+ *         the process keeps loaded for that module and requester (`partition`); only if
+ *         that fails is each row scored alone.
  * inspect: compile and evaluate the module in a hardened context, report its exports.
  */
 export const taskSchema = z.discriminatedUnion('kind', [
@@ -62,8 +63,10 @@ export const taskSchema = z.discriminatedUnion('kind', [
       reasons: reasonsSchema,
       limits: limitsSchema,
       data: z.instanceof(Float64Array),
-      /** The source is the platform's own compiled module: its rows are first scored together in one fresh context. */
+      /** The source is the platform's own compiled module: its rows are first scored in the context kept loaded for it. */
       compiled: z.boolean().optional(),
+      /** Who the rows are for: a kept context serves one requester only. */
+      partition: z.string().max(128).optional(),
     })
     .strict(),
   z.object({ kind: z.literal('inspect'), source: z.string().max(MAX_COMPILED_BYTES), limits: limitsSchema }).strict(),

@@ -1,14 +1,18 @@
 // The executor's worker thread: it runs one task at a time in isolates (isolates.ts) and
 // posts the result back. The executor's main thread stays free for the channel and the
 // heartbeats, and terminates this thread when a task overruns its backstop.
+import { createHash } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
-import { debugFirstError, FreshScorer, HardenedBatch, SandboxFailure, scoreCompiledTogether } from './isolates.js';
+import { debugFirstError, FreshScorer, HardenedBatch, SandboxFailure, WarmModules } from './isolates.js';
 import { REASON_SLOTS, type Task, type TaskResult } from './protocol.js';
 
 function cpuMs(from: NodeJS.CpuUsage): number {
   const u = process.cpuUsage(from);
   return (u.user + u.system) / 1000;
 }
+
+/** Compiled modules (models as data) this thread keeps loaded for banks' tasks. */
+export const warmModules = new WarmModules();
 
 export function runTask(task: Task): TaskResult {
   const cpu = process.cpuUsage();
@@ -45,9 +49,10 @@ export function runTask(task: Task): TaskResult {
     case 'fresh': {
       const k = task.fields.length;
       const rows = task.data.length / k;
-      if (task.compiled === true && rows > 1) {
-        const together = scoreCompiledTogether(task.source, task.fields, task.reasons, task.limits, task.data);
-        if (together) return { kind: 'scores', scores: together.scores, reasons: together.reasons, failed: new Uint8Array(rows), cpuMs: cpuMs(cpu) };
+      if (task.compiled === true) {
+        const key = `${createHash('sha256').update(task.source).digest('hex')}${JSON.stringify([task.fields, task.reasons, task.limits, task.partition ?? ''])}`;
+        const warm = warmModules.score(key, task.source, task.fields, task.reasons, task.limits, task.data);
+        if (warm) return { kind: 'scores', scores: warm.scores, reasons: warm.reasons, failed: new Uint8Array(rows), cpuMs: cpuMs(cpu) };
       }
       let scorer: FreshScorer;
       try {

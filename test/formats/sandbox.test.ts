@@ -97,7 +97,7 @@ describe('compiled modules in the platform sandbox', () => {
     expect(viaBatch.reasons.every((r) => r === 0)).toBe(true);
   });
 
-  it.each(cases().map((c) => [c.name, c] as const))('%s: a bank\'s merchants scored together in one fresh context get what each gets alone', async (_, c) => {
+  it.each(cases().map((c) => [c.name, c] as const))('%s: a bank\'s merchants scored together in the context kept for the model get what each gets alone', async (_, c) => {
     const fields = c.ir.inputs;
     const reasons = [...new Set(Object.values(c.map))];
     const exp = expected('xgb-logistic');
@@ -112,7 +112,7 @@ describe('compiled modules in the platform sandbox', () => {
     expect(together.reasons.some((r) => r > 0)).toBe(true);
   });
 
-  it('when scoring a task\'s merchants together fails, each is scored alone: only the failing merchant gets the default', async () => {
+  it('when scoring a task\'s merchants in the kept context fails, each is scored alone: only the failing merchant gets the default', async () => {
     const source = 'export function score(row) {\n  if (row.business_age_months === 7) return row.nothing.at;\n  return { score: 300 + 10 * row.business_age_months };\n}\n';
     const out = await executor.execute({ mode: 'subjects', source, compiled: true, fields: ['business_age_months'], reasons: [], data: new Float64Array([1, 7, 3]) });
     expect(Array.from(out.failed)).toEqual([0, 1, 0]);

@@ -393,7 +393,9 @@ function warmUpRows(k: number): Float64Array {
  */
 export class WarmModules {
   private isolate: ivm.Isolate | null = null;
+  private memoryMb = 0;
   private scripts: { ses: ivm.Script; prelude: ivm.Script } | null = null;
+  /** In order of use, the least recent first. */
   private readonly contexts = new Map<string, Loaded>();
 
   /** `key` names the module, its fields, reasons and limits, and the requester. */
@@ -420,7 +422,7 @@ export class WarmModules {
           loaded.release();
           return null;
         }
-        this.contexts.set(key, loaded);
+        this.contexts.set(key, loaded); // released by clear() if the warm-up fails
         call(isolate, loaded, warmUpRows(k), k, WARM_UP_ROWS, fields, reasons, WARM_UP_MS);
         this.contexts.delete(key);
       }
@@ -439,8 +441,6 @@ export class WarmModules {
       return null;
     }
   }
-
-  private memoryMb = 0;
 
   get size(): number {
     return this.contexts.size;

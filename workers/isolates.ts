@@ -13,6 +13,7 @@
 // Failures are classified from what the host observed, never from what the model threw:
 // the isolate was disposed (memory), the call ran its full time (timeout), or else it is a
 // model error. A model that throws "Script execution timed out." gets SANDBOX_MODEL_ERROR.
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'acorn';
@@ -83,6 +84,21 @@ export function topLevelBindings(source: string): string[] {
   return names;
 }
 
+/** Top-level names of the modules this process loaded hardened, by the source's SHA-256 (bounded). */
+const bindingsBySource = new Map<string, string[]>();
+
+/** topLevelBindings, parsed once per module (a 2 MB compiled model takes about 0.3 s to parse). */
+function bindingsOf(source: string): string[] {
+  const key = createHash('sha256').update(source).digest('hex');
+  let names = bindingsBySource.get(key);
+  if (!names) {
+    names = topLevelBindings(source);
+    if (bindingsBySource.size >= 64) bindingsBySource.delete(bindingsBySource.keys().next().value as string);
+    bindingsBySource.set(key, names);
+  }
+  return names;
+}
+
 /** Sources checked against the pure-module discipline in this process (bounded). */
 const disciplined = new Map<string, boolean>();
 
@@ -140,7 +156,7 @@ function load(isolate: ivm.Isolate, prelude: ivm.Script, source: string, hardene
     const runCompiled = tools.getSync('runCompiled', { reference: true }) as ivm.Reference<unknown>;
     const init = tools.getSync('init', { reference: true }) as ivm.Reference<unknown>;
     refs.push(run, runCompiled, init);
-    const names = hardened ? topLevelBindings(source) : [];
+    const names = hardened ? bindingsOf(source) : [];
     const text = hardened ? `${source}\n;export const __dfix_bindings__ = [${names.join(', ')}];\n` : source;
     let module: ivm.Module;
     try {
@@ -371,10 +387,13 @@ const WARM_UP_ROWS = 8;
 /** Time for loading a module and for its warm-up, each (the per-row limit is for merchants' rows). */
 const WARM_UP_MS = 2000;
 
-/** Synthetic rows for warming a module up: missing values and small numbers, never a merchant's. */
+/** Values of the warm-up rows: missing, zero, negative, small and large, so that most branches run. */
+const WARM_UP_VALUES = [NaN, 0, -1, 1, 37, 1e3, 1e5, 1e9];
+
+/** Synthetic rows for warming a module up, never a merchant's: each field takes each of WARM_UP_VALUES. */
 function warmUpRows(k: number): Float64Array {
   const x = new Float64Array(WARM_UP_ROWS * k);
-  for (let i = 0; i < x.length; i++) x[i] = i % 5 === 0 ? NaN : (i * 37) % 101;
+  for (let r = 0; r < WARM_UP_ROWS; r++) for (let j = 0; j < k; j++) x[r * k + j] = WARM_UP_VALUES[(r + j) % WARM_UP_VALUES.length] as number;
   return x;
 }
 
@@ -387,21 +406,24 @@ function warmUpRows(k: number): Float64Array {
  * reserves about 550 MB of address space, and the process is capped at 4 GiB. A bank's task
  * then costs its rows' calls, not a new isolate, a module compile and cold code: for the
  * 300-tree model with TreeSHAP, about 1 ms for one merchant against 35 ms, where a cold
- * call alone took 15-25 ms of a 20 ms limit. Null when anything fails: the isolate and its
- * contexts are dropped and the caller scores every row alone, so each row's outcome is
- * still what it would be alone.
+ * call alone took 15-25 ms of a 20 ms limit. Null when anything fails: that context is
+ * dropped (every context, if the isolate reached its memory limit) and the caller scores
+ * every row alone, so each row's outcome is still what it would be alone. A context
+ * dropped, by a failure or by eviction, is loaded again on its next task (0.2-0.5 s): that
+ * answer comes late, which a requester can see.
  */
 export class WarmModules {
   private isolate: ivm.Isolate | null = null;
   private memoryMb = 0;
   private scripts: { ses: ivm.Script; prelude: ivm.Script } | null = null;
   /** In order of use, the least recent first. */
-  private readonly contexts = new Map<string, Loaded>();
+  private readonly contexts = new Map<string, { loaded: Loaded; requester: string }>();
 
   /** `key` names the module, its fields, reasons and limits, and the requester. */
-  score(key: string, source: string, fields: readonly string[], reasons: readonly string[], limits: Limits, data: Float64Array): Scored | null {
+  score(key: string, requester: string, source: string, fields: readonly string[], reasons: readonly string[], limits: Limits, data: Float64Array): Scored | null {
     const k = fields.length;
     const rows = data.length / k;
+    let loaded: Loaded | undefined;
     try {
       if (this.isolate && (this.isolate.isDisposed || this.memoryMb !== limits.memoryMb)) this.clear();
       if (!this.isolate || !this.scripts) {
@@ -413,32 +435,43 @@ export class WarmModules {
         };
       }
       const isolate = this.isolate;
-      let loaded = this.contexts.get(key);
+      loaded = this.contexts.get(key)?.loaded;
       this.contexts.delete(key);
       if (!loaded) {
         // loading and warming up run no merchant's row: they get time of their own
         loaded = load(isolate, this.scripts.prelude, source, true, { memoryMb: limits.memoryMb, callMs: WARM_UP_MS }, this.scripts.ses, true, true);
-        if (!loaded.report.scoreIsFunction) {
-          loaded.release();
-          return null;
-        }
-        this.contexts.set(key, loaded); // released by clear() if the warm-up fails
+        if (!loaded.report.scoreIsFunction) throw new SandboxFailure('SANDBOX_MODULE_INVALID');
         call(isolate, loaded, warmUpRows(k), k, WARM_UP_ROWS, fields, reasons, WARM_UP_MS);
-        this.contexts.delete(key);
       }
-      this.contexts.set(key, loaded);
       const out = call(isolate, loaded, data, k, rows, fields, reasons, limits.callMs * rows);
-      for (const [old, c] of this.contexts) {
-        if (this.contexts.size <= WARM_CONTEXTS) break;
-        c.release();
-        this.contexts.delete(old);
-      }
+      this.contexts.set(key, { loaded, requester });
+      if (this.contexts.size > WARM_CONTEXTS) this.evictOne();
       const h = isolate.getHeapStatisticsSync();
       if (h.used_heap_size + h.externally_allocated_size > (limits.memoryMb * 1024 * 1024) / 2) this.clear();
       return out;
     } catch {
-      this.clear();
+      // only this context goes, unless the isolate itself went (its memory limit): another
+      // requester's contexts, and so its answer times, do not depend on this task's rows
+      if (!this.isolate || this.isolate.isDisposed) this.clear();
+      else loaded?.release();
       return null;
+    }
+  }
+
+  /**
+   * The least recently used context of the requester holding the most: a requester's
+   * activity evicts its own contexts before another's, as long as the requesters in use
+   * are no more than WARM_CONTEXTS.
+   */
+  private evictOne(): void {
+    const held = new Map<string, number>();
+    for (const c of this.contexts.values()) held.set(c.requester, (held.get(c.requester) ?? 0) + 1);
+    const most = Math.max(...held.values());
+    for (const [key, c] of this.contexts) {
+      if (held.get(c.requester) !== most) continue;
+      c.loaded.release();
+      this.contexts.delete(key);
+      return;
     }
   }
 
@@ -446,8 +479,13 @@ export class WarmModules {
     return this.contexts.size;
   }
 
+  /** Whether the context `key` names is kept (for tests). */
+  holds(key: string): boolean {
+    return this.contexts.has(key);
+  }
+
   clear(): void {
-    for (const c of this.contexts.values()) c.release();
+    for (const c of this.contexts.values()) c.loaded.release();
     this.contexts.clear();
     if (this.isolate && !this.isolate.isDisposed) this.isolate.dispose();
     this.isolate = null;

@@ -51,7 +51,7 @@ export function runTask(task: Task): TaskResult {
       const rows = task.data.length / k;
       if (task.compiled === true) {
         const key = `${createHash('sha256').update(task.source).digest('hex')}${JSON.stringify([task.fields, task.reasons, task.limits, task.partition ?? ''])}`;
-        const warm = warmModules.score(key, task.source, task.fields, task.reasons, task.limits, task.data);
+        const warm = warmModules.score(key, task.partition ?? '', task.source, task.fields, task.reasons, task.limits, task.data);
         if (warm) return { kind: 'scores', scores: warm.scores, reasons: warm.reasons, failed: new Uint8Array(rows), cpuMs: cpuMs(cpu) };
       }
       let scorer: FreshScorer;

@@ -52,9 +52,9 @@ describe('compiled modules kept loaded for banks', () => {
     expect(want).not.toBeNull();
     const answers = [row(3), row(900)].map((secret) => {
       const w = warm();
-      const first = w.score('model|bank', source, fields, codes, LIMITS, secret);
+      const first = w.score('model|bank', 'bank', source, fields, codes, LIMITS, secret);
       expect(first).not.toBeNull();
-      const second = w.score('model|bank', source, fields, codes, LIMITS, question);
+      const second = w.score('model|bank', 'bank', source, fields, codes, LIMITS, question);
       expect(w.size).toBe(1); // the same context answered both
       return bits(second as NonNullable<typeof second>);
     });
@@ -65,8 +65,8 @@ describe('compiled modules kept loaded for banks', () => {
 
   it('the secrets themselves differ in what they get: the comparison above can fail', () => {
     const w = warm();
-    const a = w.score('m', source, fields, codes, LIMITS, row(3));
-    const b = w.score('m', source, fields, codes, LIMITS, row(900));
+    const a = w.score('m', 'bank', source, fields, codes, LIMITS, row(3));
+    const b = w.score('m', 'bank', source, fields, codes, LIMITS, row(900));
     expect(bits(a as NonNullable<typeof a>)).not.toEqual(bits(b as NonNullable<typeof b>));
   });
 
@@ -74,8 +74,8 @@ describe('compiled modules kept loaded for banks', () => {
     const data = new Float64Array(12 * k);
     for (let i = 0; i < 12; i++) data.set(row(i * 37, i % 2 === 0), i * k);
     const w = warm();
-    w.score('m', source, fields, codes, LIMITS, row(7)); // something before
-    const out = w.score('m', source, fields, codes, LIMITS, data);
+    w.score('m', 'bank', source, fields, codes, LIMITS, row(7)); // something before
+    const out = w.score('m', 'bank', source, fields, codes, LIMITS, data);
     expect(out).not.toBeNull();
     for (let i = 0; i < 12; i++) {
       const one = alone(data.slice(i * k, (i + 1) * k));
@@ -86,19 +86,31 @@ describe('compiled modules kept loaded for banks', () => {
 
   it('keeps one context per requester, and at most four', () => {
     const w = warm();
-    for (const bank of ['a', 'b', 'a']) w.score(`m|${bank}`, source, fields, codes, LIMITS, row(5));
+    for (const bank of ['a', 'b', 'a']) w.score(`m|${bank}`, bank, source, fields, codes, LIMITS, row(5));
     expect(w.size).toBe(2);
-    for (const bank of ['c', 'd', 'e', 'f']) w.score(`m|${bank}`, source, fields, codes, LIMITS, row(5));
+    for (const bank of ['c', 'd', 'e', 'f']) w.score(`m|${bank}`, bank, source, fields, codes, LIMITS, row(5));
     expect(w.size).toBe(4);
   });
 
-  it('a module that fails drops every kept context and answers null (its rows are then scored alone)', () => {
+  it('a module that fails answers null (its rows are then scored alone) and drops its own context only', () => {
     const w = warm();
-    w.score('good', source, fields, codes, LIMITS, row(5));
+    w.score('good', 'bank', source, fields, codes, LIMITS, row(5));
     const throwing = 'export function score(row) {\n  if (row.business_age_months === 7) return row.nothing.at;\n  return { score: 300 };\n}\n';
-    expect(w.score('bad', throwing, ['business_age_months'], [], LIMITS, new Float64Array([7]))).toBeNull();
-    expect(w.size).toBe(0);
-    expect(w.score('good', source, fields, codes, LIMITS, row(5))).not.toBeNull();
+    expect(w.score('bad', 'bank', throwing, ['business_age_months'], [], LIMITS, new Float64Array([7]))).toBeNull();
+    expect(w.holds('bad')).toBe(false);
+    expect(w.holds('good')).toBe(true);
+    expect(w.score('good', 'bank', source, fields, codes, LIMITS, row(5))).not.toBeNull();
+  });
+
+  it('a requester\'s models evict its own contexts before another requester\'s', () => {
+    const w = warm();
+    w.score('m0|b', 'b', source, fields, codes, LIMITS, row(5));
+    // four more "models" for bank a (the same module under other keys)
+    for (const m of ['m1', 'm2', 'm3', 'm4', 'm5']) w.score(`${m}|a`, 'a', source, fields, codes, LIMITS, row(5));
+    expect(w.size).toBe(4);
+    expect(w.holds('m0|b')).toBe(true);
+    expect(w.holds('m1|a')).toBe(false); // a's least recent went first
+    expect(w.holds('m5|a')).toBe(true);
   });
 
   it('a module that would keep state between merchants cannot: the second task gets the same whatever the first held', () => {
@@ -106,8 +118,8 @@ describe('compiled modules kept loaded for banks', () => {
     const stateful = 'const seen = [];\nexport function score(row) {\n  seen.push(row.business_age_months);\n  return { score: 300 + 10 * seen.length };\n}\n';
     const outcome = (first: number) => {
       const w = warm();
-      const a = w.score('s', stateful, ['business_age_months'], [], LIMITS, new Float64Array([first]));
-      const b = w.score('s', stateful, ['business_age_months'], [], LIMITS, new Float64Array([12]));
+      const a = w.score('s', 'bank', stateful, ['business_age_months'], [], LIMITS, new Float64Array([first]));
+      const b = w.score('s', 'bank', stateful, ['business_age_months'], [], LIMITS, new Float64Array([12]));
       return [a && bits(a), b && bits(b)];
     };
     expect(outcome(1)).toEqual(outcome(99));

@@ -409,8 +409,9 @@ function warmUpRows(k: number): Float64Array {
  * call alone took 15-25 ms of a 20 ms limit. Null when anything fails: that context is
  * dropped (every context, if the isolate reached its memory limit) and the caller scores
  * every row alone, so each row's outcome is still what it would be alone. A context
- * dropped, by a failure or by eviction, is loaded again on its next task (0.2-0.5 s): that
- * answer comes late, which a requester can see.
+ * dropped, by a failure or by eviction, is loaded again on its next task (about 55 ms for
+ * the 300-tree model, whose parse the process keeps): that answer can come late, which
+ * the requester can see.
  */
 export class WarmModules {
   private isolate: ivm.Isolate | null = null;
@@ -446,8 +447,10 @@ export class WarmModules {
       const out = call(isolate, loaded, data, k, rows, fields, reasons, limits.callMs * rows);
       this.contexts.set(key, { loaded, requester });
       if (this.contexts.size > WARM_CONTEXTS) this.evictOne();
+      // heap past half its limit: one context fewer (not every one: the heap holds this
+      // task's garbage too, and another requester's contexts must not depend on it)
       const h = isolate.getHeapStatisticsSync();
-      if (h.used_heap_size + h.externally_allocated_size > (limits.memoryMb * 1024 * 1024) / 2) this.clear();
+      if (h.used_heap_size + h.externally_allocated_size > (limits.memoryMb * 1024 * 1024) / 2 && this.contexts.size > 1) this.evictOne();
       return out;
     } catch {
       // only this context goes, unless the isolate itself went (its memory limit): another

@@ -406,12 +406,12 @@ function warmUpRows(k: number): Float64Array {
  * reserves about 550 MB of address space, and the process is capped at 4 GiB. A bank's task
  * then costs its rows' calls, not a new isolate, a module compile and cold code: for the
  * 300-tree model with TreeSHAP, about 1 ms for one merchant against 35 ms, where a cold
- * call alone took 15-25 ms of a 20 ms limit. Null when anything fails: that context is
- * dropped (every context, if the isolate reached its memory limit) and the caller scores
- * every row alone, so each row's outcome is still what it would be alone. A context
- * dropped, by a failure or by eviction, is loaded again on its next task (about 55 ms for
- * the 300-tree model, whose parse the process keeps): that answer can come late, which
- * the requester can see.
+ * call alone took 15-25 ms of a 20 ms limit. A row whose call fails is scored again alone
+ * in a brand-new isolate by the caller, as in fresh mode. Null when loading fails or the
+ * isolate reached its memory limit (then every context goes): the caller scores every row
+ * alone. A context dropped, by eviction or with the isolate, is loaded again on its next
+ * task (about 55 ms for the 300-tree model, whose parse the process keeps): that answer
+ * can come late, which the requester can see.
  */
 export class WarmModules {
   private isolate: ivm.Isolate | null = null;
@@ -420,8 +420,14 @@ export class WarmModules {
   /** In order of use, the least recent first. */
   private readonly contexts = new Map<string, { loaded: Loaded; requester: string }>();
 
-  /** `key` names the module, its fields, reasons and limits, and the requester. */
-  score(key: string, requester: string, source: string, fields: readonly string[], reasons: readonly string[], limits: Limits, data: Float64Array): Scored | null {
+  /**
+   * `key` names the module, its fields, reasons and limits, and the requester. Each row is
+   * its own call with its own `limits.callMs`, so a merchant's outcome does not depend on
+   * the merchants sharing its task; `failed` marks the rows whose call failed (the caller
+   * scores them alone). The context stays: the code is the platform's, and a row's failure
+   * must not change what the requester's next task costs.
+   */
+  score(key: string, requester: string, source: string, fields: readonly string[], reasons: readonly string[], limits: Limits, data: Float64Array): (Scored & { failed: Uint8Array<ArrayBuffer> }) | null {
     const k = fields.length;
     const rows = data.length / k;
     let loaded: Loaded | undefined;
@@ -444,20 +450,40 @@ export class WarmModules {
         if (!loaded.report.scoreIsFunction) throw new SandboxFailure('SANDBOX_MODULE_INVALID');
         call(isolate, loaded, warmUpRows(k), k, WARM_UP_ROWS, fields, reasons, WARM_UP_MS);
       }
-      const out = call(isolate, loaded, data, k, rows, fields, reasons, limits.callMs * rows);
+      const out = { scores: new Float64Array(rows), reasons: new Uint8Array(rows * REASON_SLOTS), failed: new Uint8Array(rows) };
+      for (let i = 0; i < rows; i++) {
+        try {
+          const one = call(isolate, loaded, data.slice(i * k, (i + 1) * k), k, 1, fields, reasons, limits.callMs);
+          out.scores[i] = one.scores[0] as number;
+          out.reasons.set(one.reasons, i * REASON_SLOTS);
+        } catch (e) {
+          if (isolate.isDisposed) throw e;
+          out.scores[i] = NaN;
+          out.failed[i] = 1;
+        }
+      }
       this.contexts.set(key, { loaded, requester });
       if (this.contexts.size > WARM_CONTEXTS) this.evictOne();
-      // heap past half its limit: one context fewer (not every one: the heap holds this
-      // task's garbage too, and another requester's contexts must not depend on it)
+      // heap past half its limit: one of this requester's other contexts goes (the heap
+      // holds this task's garbage too: another requester's contexts must not depend on it)
       const h = isolate.getHeapStatisticsSync();
-      if (h.used_heap_size + h.externally_allocated_size > (limits.memoryMb * 1024 * 1024) / 2 && this.contexts.size > 1) this.evictOne();
+      if (h.used_heap_size + h.externally_allocated_size > (limits.memoryMb * 1024 * 1024) / 2) this.evictOwn(requester, key);
       return out;
     } catch {
-      // only this context goes, unless the isolate itself went (its memory limit): another
-      // requester's contexts, and so its answer times, do not depend on this task's rows
+      // only this context goes, unless the isolate itself went (its memory limit)
       if (!this.isolate || this.isolate.isDisposed) this.clear();
       else loaded?.release();
       return null;
+    }
+  }
+
+  /** The least recently used context of `requester` other than `key`, if any. */
+  private evictOwn(requester: string, key: string): void {
+    for (const [other, c] of this.contexts) {
+      if (c.requester !== requester || other === key) continue;
+      c.loaded.release();
+      this.contexts.delete(other);
+      return;
     }
   }
 

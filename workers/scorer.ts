@@ -52,7 +52,30 @@ export function runTask(task: Task): TaskResult {
       if (task.compiled === true) {
         const key = `${createHash('sha256').update(task.source).digest('hex')}${JSON.stringify([task.fields, task.reasons, task.limits, task.partition ?? ''])}`;
         const warm = warmModules.score(key, task.partition ?? '', task.source, task.fields, task.reasons, task.limits, task.data);
-        if (warm) return { kind: 'scores', scores: warm.scores, reasons: warm.reasons, failed: new Uint8Array(rows), cpuMs: cpuMs(cpu) };
+        if (warm) {
+          // a row whose call failed in the kept context is scored again alone, as below
+          if (warm.failed.some((f) => f === 1)) {
+            let alone: FreshScorer;
+            try {
+              alone = new FreshScorer(task.source, task.fields, task.reasons, task.limits);
+            } catch (e) {
+              return { kind: 'failed', code: code(e), cpuMs: cpuMs(cpu) };
+            }
+            try {
+              for (let i = 0; i < rows; i++) {
+                if (warm.failed[i] !== 1) continue;
+                const r = alone.score(task.data.slice(i * k, i * k + k));
+                if (r === null) continue;
+                warm.failed[i] = 0;
+                warm.scores[i] = r.scores[0] as number;
+                warm.reasons.set(r.reasons, i * REASON_SLOTS);
+              }
+            } finally {
+              alone.dispose();
+            }
+          }
+          return { kind: 'scores', scores: warm.scores, reasons: warm.reasons, failed: warm.failed, cpuMs: cpuMs(cpu) };
+        }
       }
       let scorer: FreshScorer;
       try {

@@ -92,14 +92,24 @@ describe('compiled modules kept loaded for banks', () => {
     expect(w.size).toBe(4);
   });
 
-  it('a module that fails answers null (its rows are then scored alone) and drops its own context only', () => {
+  it('a merchant whose call fails is marked for scoring alone; the others of its task are scored, and every context stays', () => {
     const w = warm();
     w.score('good', 'bank', source, fields, codes, LIMITS, row(5));
-    const throwing = 'export function score(row) {\n  if (row.business_age_months === 7) return row.nothing.at;\n  return { score: 300 };\n}\n';
-    expect(w.score('bad', 'bank', throwing, ['business_age_months'], [], LIMITS, new Float64Array([7]))).toBeNull();
-    expect(w.holds('bad')).toBe(false);
+    const throwing = 'export function score(row) {\n  if (row.business_age_months === 7) return row.nothing.at;\n  return { score: 300 + 10 * row.business_age_months };\n}\n';
+    const out = w.score('bad', 'bank', throwing, ['business_age_months'], [], LIMITS, new Float64Array([7, 3]));
+    expect(Array.from(out?.failed ?? [])).toEqual([1, 0]);
+    expect(out?.scores[1]).toBe(330);
+    expect(w.holds('bad')).toBe(true);
     expect(w.holds('good')).toBe(true);
     expect(w.score('good', 'bank', source, fields, codes, LIMITS, row(5))).not.toBeNull();
+  });
+
+  it('a module that cannot load answers null and keeps nothing of it', () => {
+    const w = warm();
+    w.score('good', 'bank', source, fields, codes, LIMITS, row(5));
+    expect(w.score('broken', 'bank', 'export const x = 1;\n', ['business_age_months'], [], LIMITS, new Float64Array([1]))).toBeNull();
+    expect(w.holds('broken')).toBe(false);
+    expect(w.holds('good')).toBe(true);
   });
 
   it('a requester\'s models evict its own contexts before another requester\'s', () => {

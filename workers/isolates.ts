@@ -386,6 +386,8 @@ const WARM_CONTEXTS = 4;
 const WARM_UP_ROWS = 8;
 /** Time for loading a module and for its warm-up, each (the per-row limit is for merchants' rows). */
 const WARM_UP_MS = 2000;
+/** A merchant's call in a kept context may take this many times its CPU limit of wall time. */
+const WALL_PER_CPU = 10;
 
 /** Values of the warm-up rows: missing, zero, negative, small and large, so that most branches run. */
 const WARM_UP_VALUES = [NaN, 0, -1, 1, 37, 1e3, 1e5, 1e9];
@@ -422,8 +424,8 @@ export class WarmModules {
 
   /**
    * `key` names the module, its fields, reasons and limits, and the requester. Each row is
-   * its own call with its own `limits.callMs`, so a merchant's outcome does not depend on
-   * the merchants sharing its task; `failed` marks the rows whose call failed (the caller
+   * its own call with its own `limits.callMs` of CPU time, so a merchant's outcome does
+   * not depend on the merchants sharing its task nor on the machine's load; `failed` marks the rows whose call failed (the caller
    * scores them alone). The context stays: the code is the platform's, and a row's failure
    * must not change what the requester's next task costs.
    */
@@ -434,7 +436,8 @@ export class WarmModules {
     try {
       if (this.isolate && (this.isolate.isDisposed || this.memoryMb !== limits.memoryMb)) this.clear();
       if (!this.isolate || !this.scripts) {
-        this.isolate = new ivm.Isolate({ memoryLimit: limits.memoryMb });
+        // room for every kept context at a task's memory limit
+        this.isolate = new ivm.Isolate({ memoryLimit: limits.memoryMb * WARM_CONTEXTS });
         this.memoryMb = limits.memoryMb;
         this.scripts = {
           ses: this.isolate.compileScriptSync(ses(), { filename: 'ses.js' }),
@@ -452,22 +455,30 @@ export class WarmModules {
       }
       const out = { scores: new Float64Array(rows), reasons: new Uint8Array(rows * REASON_SLOTS), failed: new Uint8Array(rows) };
       for (let i = 0; i < rows; i++) {
-        try {
-          const one = call(isolate, loaded, data.slice(i * k, (i + 1) * k), k, 1, fields, reasons, limits.callMs);
-          out.scores[i] = one.scores[0] as number;
-          out.reasons.set(one.reasons, i * REASON_SLOTS);
-        } catch (e) {
-          if (isolate.isDisposed) throw e;
-          out.scores[i] = NaN;
-          out.failed[i] = 1;
+        out.scores[i] = NaN;
+        out.failed[i] = 1;
+        // twice at most: a collection of the shared heap can land in any merchant's call
+        for (let attempt = 0; attempt < 2 && out.failed[i] === 1; attempt++) {
+          const cpu = isolate.cpuTime;
+          try {
+            // a merchant's model time is CPU time: a call preempted by other load is not
+            // over its limit, so the wall clock only backstops it
+            const one = call(isolate, loaded, data.slice(i * k, (i + 1) * k), k, 1, fields, reasons, limits.callMs * WALL_PER_CPU);
+            if (Number(isolate.cpuTime - cpu) / 1e6 > limits.callMs) continue;
+            out.scores[i] = one.scores[0] as number;
+            out.reasons.set(one.reasons, i * REASON_SLOTS);
+            out.failed[i] = 0;
+          } catch (e) {
+            if (isolate.isDisposed) throw e;
+          }
         }
       }
       this.contexts.set(key, { loaded, requester });
       if (this.contexts.size > WARM_CONTEXTS) this.evictOne();
-      // heap past half its limit: one of this requester's other contexts goes (the heap
-      // holds this task's garbage too: another requester's contexts must not depend on it)
+      // heap past half its limit: one of this requester's other contexts goes first (the
+      // heap holds this task's garbage too), another's only if it has none
       const h = isolate.getHeapStatisticsSync();
-      if (h.used_heap_size + h.externally_allocated_size > (limits.memoryMb * 1024 * 1024) / 2) this.evictOwn(requester, key);
+      if (h.used_heap_size + h.externally_allocated_size > (limits.memoryMb * WARM_CONTEXTS * 1024 * 1024) / 2 && !this.evictOwn(requester, key) && this.contexts.size > 1) this.evictOne();
       return out;
     } catch {
       // only this context goes, unless the isolate itself went (its memory limit)
@@ -477,14 +488,15 @@ export class WarmModules {
     }
   }
 
-  /** The least recently used context of `requester` other than `key`, if any. */
-  private evictOwn(requester: string, key: string): void {
+  /** Drops the least recently used context of `requester` other than `key`; false if it has none. */
+  private evictOwn(requester: string, key: string): boolean {
     for (const [other, c] of this.contexts) {
       if (c.requester !== requester || other === key) continue;
       c.loaded.release();
       this.contexts.delete(other);
-      return;
+      return true;
     }
+    return false;
   }
 
   /**

@@ -11,33 +11,18 @@
 // (FreshScorer: new isolate, uncompiled code), where a merchant that fits its limit warm
 // may not. Now each merchant is its own call, and only a failing one is scored alone.
 import { afterEach, describe, expect, it } from 'vitest';
-import { catalog } from '../../datasets/catalog.js';
-import { compileModule } from '../../formats/compile.js';
-import { parsePmml } from '../../formats/pmml.js';
 import { FreshScorer } from '../../workers/isolates.js';
 import { runTask, warmModules } from '../../workers/scorer.js';
 import type { Task } from '../../workers/protocol.js';
+import { hostileScorecard } from '../helpers/warm.js';
 
 const LIMITS = { memoryMb: 128, callMs: 5 };
 const R = ['R01_A', 'R02_B', 'R03_C'];
 
-function hostilePmml(n: number, m = 0): { fields: string[]; src: string } {
-  const inner = '<Apply function="not"><Constant>0</Constant></Apply>'.repeat(n);
-  const inner2 = '<Apply function="not"><Constant>0</Constant></Apply>'.repeat(Math.max(1, m));
-  const pmml = `<?xml version="1.0"?><PMML xmlns="http://www.dmg.org/PMML-4_4" version="4.4"><DataDictionary><DataField name="business_age_months" optype="continuous" dataType="double"/><DataField name="tax_sales_m24" optype="continuous" dataType="double"/></DataDictionary>
-<TransformationDictionary><DerivedField name="big" optype="continuous" dataType="double"><Apply function="if"><Apply function="greaterThan"><FieldRef field="business_age_months"/><Constant>100000</Constant></Apply><Apply function="sum">${inner}</Apply><Apply function="sum">${inner2}</Apply></Apply></DerivedField></TransformationDictionary>
-<Scorecard functionName="regression" useReasonCodes="true" reasonCodeAlgorithm="pointsBelow" initialScore="600"><MiningSchema><MiningField name="business_age_months"/><MiningField name="tax_sales_m24"/></MiningSchema><Characteristics>
-<Characteristic name="c0" reasonCode="RC1" baselineScore="20"><Attribute partialScore="10"><SimplePredicate field="big" operator="lessThan" value="0.5"/></Attribute><Attribute partialScore="0"><True/></Attribute></Characteristic>
-<Characteristic name="c1" reasonCode="RC2" baselineScore="30"><Attribute partialScore="0"><SimplePredicate field="business_age_months" operator="lessThan" value="12"/></Attribute><Attribute partialScore="30"><True/></Attribute></Characteristic>
-<Characteristic name="c2" reasonCode="RC3" baselineScore="20"><Attribute partialScore="5"><SimplePredicate field="tax_sales_m24" operator="isMissing"/></Attribute><Attribute partialScore="0"><SimplePredicate field="tax_sales_m24" operator="lessThan" value="1000"/></Attribute><Attribute partialScore="20"><True/></Attribute></Characteristic>
-</Characteristics></Scorecard></PMML>`;
-  const ir = parsePmml(pmml, catalog());
-  return { fields: ir.inputs, src: compileModule(ir, { method: 'identity' }, { min: 300, max: 900, step: 10 }, { RC1: 'R01_A', RC2: 'R02_B', RC3: 'R03_C' }, 3) };
-}
 
 // the question merchants' own path costs almost nothing (m = 1): their outcome must not
 // hinge on a time margin of their own (tests do not fail on a timing), only X's may
-const H = hostilePmml(20000, 1);
+const H = hostileScorecard(20000, 1);
 const K = H.fields.length;
 const row = (age: number) => {
   const r = new Float64Array(K);

@@ -20,12 +20,11 @@
 // - many models x banks keep the production process within its 4 GiB cap, without a
 //   restart or a failed merchant (held).
 import fs from 'node:fs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { benchFields, syntheticXgboost } from '../../bench/formats.js';
 import { catalog } from '../../datasets/catalog.js';
 import { dummyMatrix } from '../../datasets/dummy.js';
 import { compileModule } from '../../formats/compile.js';
-import { parsePmml } from '../../formats/pmml.js';
 import { parseXgboostJson } from '../../formats/xgboost.js';
 import { runtimeModule } from '../../models/runtime.js';
 import type { Manifest } from '../../models/manifest.schema.js';
@@ -33,29 +32,13 @@ import { Executor } from '../../workers/client.js';
 import { FreshScorer, WarmModules } from '../../workers/isolates.js';
 import { runTask, warmModules } from '../../workers/scorer.js';
 import type { Task } from '../../workers/protocol.js';
+import { hostileScorecard, keptContexts } from '../helpers/warm.js';
 
 const LIMITS = { memoryMb: 128, callMs: 20 };
 const R = ['R01_A', 'R02_B', 'R03_C'];
 type Out = { scores: Float64Array; reasons: Uint8Array } | null;
 const bits = (x: Out) => (x === null ? null : { scores: Array.from(x.scores, (v) => (Number.isNaN(v) ? 'NaN' : Object.is(v, -0) ? '-0' : v)), reasons: Array.from(x.reasons) });
 
-/**
- * A hostile scorecard: a derived field that, only when business_age_months > 100000 (never
- * in the warm-up rows), evaluates `n` interpreter nodes (cold code, lots of garbage), and a
- * second characteristic on the plain value. Reasons on.
- */
-function hostilePmml(n: number, initial = 600): { fields: string[]; src: string } {
-  const inner = '<Apply function="not"><Constant>0</Constant></Apply>'.repeat(n);
-  const pmml = `<?xml version="1.0"?><PMML xmlns="http://www.dmg.org/PMML-4_4" version="4.4"><DataDictionary><DataField name="business_age_months" optype="continuous" dataType="double"/><DataField name="tax_sales_m24" optype="continuous" dataType="double"/></DataDictionary>
-<TransformationDictionary><DerivedField name="big" optype="continuous" dataType="double"><Apply function="if"><Apply function="greaterThan"><FieldRef field="business_age_months"/><Constant>100000</Constant></Apply><Apply function="sum">${inner}</Apply><Constant>0</Constant></Apply></DerivedField></TransformationDictionary>
-<Scorecard functionName="regression" useReasonCodes="true" reasonCodeAlgorithm="pointsBelow" initialScore="${initial}"><MiningSchema><MiningField name="business_age_months"/><MiningField name="tax_sales_m24"/></MiningSchema><Characteristics>
-<Characteristic name="c0" reasonCode="RC1" baselineScore="20"><Attribute partialScore="10"><SimplePredicate field="big" operator="lessThan" value="0.5"/></Attribute><Attribute partialScore="0"><True/></Attribute></Characteristic>
-<Characteristic name="c1" reasonCode="RC2" baselineScore="30"><Attribute partialScore="0"><SimplePredicate field="business_age_months" operator="lessThan" value="12"/></Attribute><Attribute partialScore="30"><True/></Attribute></Characteristic>
-<Characteristic name="c2" reasonCode="RC3" baselineScore="20"><Attribute partialScore="5"><SimplePredicate field="tax_sales_m24" operator="isMissing"/></Attribute><Attribute partialScore="0"><SimplePredicate field="tax_sales_m24" operator="lessThan" value="1000"/></Attribute><Attribute partialScore="20"><True/></Attribute></Characteristic>
-</Characteristics></Scorecard></PMML>`;
-  const ir = parsePmml(pmml, catalog());
-  return { fields: ir.inputs, src: compileModule(ir, { method: 'identity' }, { min: 300, max: 900, step: 10 }, { RC1: 'R01_A', RC2: 'R02_B', RC3: 'R03_C' }, 3) };
-}
 
 function alone(src: string, fields: readonly string[], row: Float64Array): Out {
   const f = new FreshScorer(src, fields, R, { memoryMb: 128, callMs: 5000 });
@@ -67,18 +50,9 @@ function alone(src: string, fields: readonly string[], row: Float64Array): Out {
 }
 
 describe('kept contexts, in process: what a merchant gets after other merchants and banks', () => {
-  const kept: WarmModules[] = [];
-  const warm = () => {
-    const w = new WarmModules();
-    kept.push(w);
-    return w;
-  };
-  afterEach(() => {
-    for (const w of kept.splice(0)) w.clear();
-    warmModules.clear();
-  });
+  const warm = keptContexts();
 
-  const H = hostilePmml(6000);
+  const H = hostileScorecard(6000);
   const idx = (f: string) => H.fields.indexOf(f);
   const row = (age: number, sales: number) => {
     const r = new Float64Array(H.fields.length);

@@ -4,13 +4,14 @@
 // two secrets scored before it, one question, everything compared.
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { catalog } from '../../datasets/catalog.js';
 import { compileModule } from '../../formats/compile.js';
 import { parseXgboostJson } from '../../formats/xgboost.js';
-import { FreshScorer, WarmModules } from '../../workers/isolates.js';
+import { FreshScorer } from '../../workers/isolates.js';
 import { runTask, warmModules } from '../../workers/scorer.js';
 import type { Task } from '../../workers/protocol.js';
+import { keptContexts } from '../helpers/warm.js';
 
 const ir = parseXgboostJson(fs.readFileSync(path.resolve('test/fixtures/formats/xgb-logistic.model.json'), 'utf8'), catalog());
 const fields = ir.inputs;
@@ -34,16 +35,7 @@ function alone(data: Float64Array) {
   }
 }
 
-const kept: WarmModules[] = [];
-function warm(): WarmModules {
-  const w = new WarmModules();
-  kept.push(w);
-  return w;
-}
-afterEach(() => {
-  for (const w of kept.splice(0)) w.clear();
-  warmModules.clear();
-});
+const warm = keptContexts();
 
 describe('compiled modules kept loaded for banks', () => {
   it('a merchant scored after two different secrets gets the same bits both times, and what it gets alone', () => {

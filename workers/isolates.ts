@@ -117,6 +117,12 @@ function requireDiscipline(source: string, compiled: boolean): void {
   if (!ok) throw new SandboxFailure('SANDBOX_MODULE_INVALID');
 }
 
+/** Bytes of an isolate's heap in use, external (ArrayBuffer) memory included. */
+function heapInUse(isolate: ivm.Isolate): number {
+  const h = isolate.getHeapStatisticsSync();
+  return h.used_heap_size + h.externally_allocated_size;
+}
+
 /** Reads nothing of `e` (model-controlled): only what the host can see of the isolate and the clock. */
 function classify(isolate: ivm.Isolate, startedAt: number, timeoutMs: number): SandboxCode {
   if (isolate.isDisposed) return 'SANDBOX_MEMORY';
@@ -262,23 +268,8 @@ export class HardenedBatch {
   /** CPU the isolate spent in the last score() call, ms (the model's own work, setup excluded). */
   lastCpuMs = 0;
 
-  /** Scores all rows within `timeoutMs`, at most CHUNK_BYTES of them per call (a compiled module through its scoreBatch). */
+  /** Scores all rows within `timeoutMs`, at most CHUNK_BYTES of them per call. */
   score(data: Float64Array, rows: number, timeoutMs: number): Scored {
-    return this.scoreThrough(data, rows, timeoutMs, this.compiled);
-  }
-
-  /** The same through each row's score() with its reasons, whatever the module. */
-  scoreRows(data: Float64Array, rows: number, timeoutMs: number): Scored {
-    return this.scoreThrough(data, rows, timeoutMs, false);
-  }
-
-  /** Bytes of the isolate's heap in use, external memory included. */
-  heapBytes(): number {
-    const h = this.isolate.getHeapStatisticsSync();
-    return h.used_heap_size + h.externally_allocated_size;
-  }
-
-  private scoreThrough(data: Float64Array, rows: number, timeoutMs: number, batch: boolean): Scored {
     if (!this.loaded.report.scoreIsFunction) throw new SandboxFailure('SANDBOX_MODULE_INVALID');
     const k = this.fields.length;
     const per = Math.max(1, Math.floor(CHUNK_BYTES / (8 * k)));
@@ -289,7 +280,7 @@ export class HardenedBatch {
       const to = Math.min(rows, from + per);
       const left = Math.floor(end - performance.now());
       if (left < 1) throw new SandboxFailure('SANDBOX_TIMEOUT');
-      const part = call(this.isolate, this.loaded, data.subarray(from * k, to * k), k, to - from, this.fields, this.reasons, left, batch);
+      const part = call(this.isolate, this.loaded, data.subarray(from * k, to * k), k, to - from, this.fields, this.reasons, left, this.compiled);
       out.scores.set(part.scores, from);
       out.reasons.set(part.reasons, from * REASON_SLOTS);
     }
@@ -353,8 +344,7 @@ export class FreshScorer {
     this.contexts++;
     try {
       const out = this.once(isolate, prelude, row);
-      const h = isolate.getHeapStatisticsSync();
-      if (this.contexts >= CONTEXTS_PER_ISOLATE || h.used_heap_size + h.externally_allocated_size > (this.limits.memoryMb * 1024 * 1024) / 4) this.dispose();
+      if (this.contexts >= CONTEXTS_PER_ISOLATE || heapInUse(isolate) > (this.limits.memoryMb * 1024 * 1024) / 4) this.dispose();
       return out;
     } catch (e) {
       this.dispose();
@@ -425,9 +415,10 @@ export class WarmModules {
   /**
    * `key` names the module, its fields, reasons and limits, and the requester. Each row is
    * its own call with its own `limits.callMs` of CPU time, so a merchant's outcome does
-   * not depend on the merchants sharing its task nor on the machine's load; `failed` marks the rows whose call failed (the caller
-   * scores them alone). The context stays: the code is the platform's, and a row's failure
-   * must not change what the requester's next task costs.
+   * not depend on the merchants sharing its task nor on the machine's load; `failed`
+   * marks the rows whose call failed (the caller scores them alone). The context stays:
+   * the code is the platform's, and a row's failure must not change what the requester's
+   * next task costs.
    */
   score(key: string, requester: string, source: string, fields: readonly string[], reasons: readonly string[], limits: Limits, data: Float64Array): (Scored & { failed: Uint8Array<ArrayBuffer> }) | null {
     const k = fields.length;
@@ -477,8 +468,7 @@ export class WarmModules {
       if (this.contexts.size > WARM_CONTEXTS) this.evictOne();
       // heap past half its limit: one of this requester's other contexts goes first (the
       // heap holds this task's garbage too), another's only if it has none
-      const h = isolate.getHeapStatisticsSync();
-      if (h.used_heap_size + h.externally_allocated_size > (limits.memoryMb * WARM_CONTEXTS * 1024 * 1024) / 2 && !this.evictOwn(requester, key) && this.contexts.size > 1) this.evictOne();
+      if (heapInUse(isolate) > (limits.memoryMb * WARM_CONTEXTS * 1024 * 1024) / 2 && !this.evictOwn(requester, key) && this.contexts.size > 1) this.evictOne();
       return out;
     } catch {
       // only this context goes, unless the isolate itself went (its memory limit)
